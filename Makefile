@@ -1,0 +1,39 @@
+# Wirefeed developer entry points. `make run` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint unit e2e clean redis install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# redis-server from Debian's packages when it is missing (root only; otherwise a hint).
+redis:
+	@bash infra/ensure-redis.sh
+
+run: install redis
+	WIREFEED_DEV_MODE=1 $(BIN)/wirefeed stack up --samples samples
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: install redis lint
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest -m "not e2e and not slow"
+
+e2e: install redis
+	$(BIN)/pytest -m e2e
+
+clean:
+	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache

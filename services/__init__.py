@@ -1,0 +1,1 @@
+"""HTTP glue (FastAPI): validate, call one domain function, enqueue."""

@@ -1,0 +1,95 @@
+"""Shared fixtures: the real stack for end-to-end tests, stores for unit tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from wirefeed.settings import Settings
+from wirefeed.stack import LocalStack, free_port
+from wirefeed.storage import MemoryStore, S3Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TOKEN = "dev-token"
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    """The folder of hand-written test payloads."""
+    return FIXTURES
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings for unit tests (no real services behind them)."""
+    return Settings(dev_mode=True, public_base_url="https://feeds.example.com/wirefeed")
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    """An in-memory store for unit tests of one function."""
+    return MemoryStore()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The real stack: redis-server, moto's S3 server and Celery workers on free ports."""
+    run_dir = tmp_path_factory.mktemp("stack")
+    local = LocalStack(
+        run_dir=run_dir,
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
+        api_port=free_port(),
+        extra_env={"WIREFEED_COALESCE_WINDOW_S": "0.5"},
+    )
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_settings(stack: LocalStack) -> Settings:
+    """Settings that point at the running stack."""
+    return Settings.from_env(stack.env())
+
+
+@pytest.fixture(scope="session")
+def stack_store(stack: LocalStack, stack_settings: Settings) -> S3Store:
+    """A boto3-backed store on the stack's S3 endpoint, over HTTP."""
+    import boto3
+
+    env = stack.env()
+    client = boto3.client(
+        "s3",
+        endpoint_url=stack.s3_endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    return S3Store(stack_settings, client=client)
+
+
+@pytest.fixture(scope="session")
+def api(stack: LocalStack) -> Iterator[httpx.Client]:
+    """An HTTP client for the stack's API, authorised with the dev token."""
+    with httpx.Client(
+        base_url=stack.api_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+    ) as client:
+        yield client
+
+
+def wait_for(check: Callable[[], object], timeout: float = 30, interval: float = 0.2) -> object:
+    """Poll until ``check()`` returns something truthy; fail the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout}s")

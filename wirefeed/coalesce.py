@@ -1,0 +1,77 @@
+"""Per-feed coalescing in Redis: many stories, one render per window.
+
+A story marks each feed it touches as pending. The first mark in a window schedules a
+render; later marks in the same window only add to the pending set. The render takes
+the pending set, and only forgets the stories after their feed was uploaded, so a
+crash mid-render leaves them pending for the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import redis
+
+_PREFIX = "wirefeed:feed"
+
+
+class FeedScheduler:
+    """Pending stories per feed, and the 'render scheduled' flag that debounces them."""
+
+    def __init__(self, client: redis.Redis, window_s: float, lease_s: int = 300) -> None:
+        self.redis = client
+        self.window_s = window_s
+        self.lease_s = lease_s
+
+    def _pending(self, feed_id: str) -> str:
+        return f"{_PREFIX}:{feed_id}:pending"
+
+    def _scheduled(self, feed_id: str) -> str:
+        return f"{_PREFIX}:{feed_id}:scheduled"
+
+    def mark(self, feed_id: str, story_ids: Iterable[str]) -> bool:
+        """Add stories to a feed's pending set; True when the caller must schedule a render."""
+        # The flag expires, so a render that was lost (say, with Redis) is rescheduled
+        # by the next story or by the sweeper instead of blocking the feed forever.
+        ttl_ms = max(1000, int(self.window_s * 10_000))
+        pipe = self.redis.pipeline()
+        pipe.sadd(self._pending(feed_id), *story_ids)
+        pipe.set(self._scheduled(feed_id), "1", nx=True, px=ttl_ms)
+        _, newly_scheduled = pipe.execute()
+        return bool(newly_scheduled)
+
+    def begin(self, feed_id: str) -> list[str]:
+        """Start a render: clear the flag (new stories schedule the next one), read pending."""
+        pipe = self.redis.pipeline()
+        pipe.delete(self._scheduled(feed_id))
+        pipe.smembers(self._pending(feed_id))
+        _, members = pipe.execute()
+        return sorted(m.decode() if isinstance(m, bytes) else m for m in members)
+
+    def done(self, feed_id: str, story_ids: Iterable[str]) -> None:
+        """Forget stories once their feed is uploaded."""
+        ids = list(story_ids)
+        if ids:
+            self.redis.srem(self._pending(feed_id), *ids)
+
+    def unscheduled(self) -> list[str]:
+        """Feeds with pending stories but no render scheduled (for the sweeper)."""
+        feeds = []
+        for key in self.redis.scan_iter(match=f"{_PREFIX}:*:pending", count=500):
+            name = key.decode() if isinstance(key, bytes) else key
+            feed_id = name[len(_PREFIX) + 1 : -len(":pending")]
+            if not self.redis.exists(self._scheduled(feed_id)):
+                feeds.append(feed_id)
+        return feeds
+
+    @contextmanager
+    def exclusive(self, feed_id: str) -> Iterator[bool]:
+        """Hold the feed's render lease; yields False when another render holds it."""
+        lock = self.redis.lock(f"{_PREFIX}:{feed_id}:lock", timeout=self.lease_s)
+        acquired = lock.acquire(blocking=True, blocking_timeout=5)
+        try:
+            yield bool(acquired)
+        finally:
+            if acquired:
+                lock.release()

@@ -1,0 +1,48 @@
+"""Where things live in the bucket: one function per kind of key.
+
+``feeds/`` and ``stories/`` are public (partners read them); everything else is
+Wirefeed's own state.
+"""
+
+from __future__ import annotations
+
+FEED_FORMATS: dict[str, str] = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+
+
+def raw_key(sha256: str) -> str:
+    """A received payload, addressed by its content so a re-send is a no-op."""
+    return f"raw/{sha256}"
+
+
+def story_key(story_id: str) -> str:
+    """The current canonical story (or its kill tombstone), public as ninjs JSON."""
+    return f"stories/{story_id}.json"
+
+
+def state_key(story_id: str) -> str:
+    """The pipeline state of a story."""
+    return f"state/stories/{story_id}.json"
+
+
+def feed_key(feed_id: str, fmt: str) -> str:
+    """A rendered feed document."""
+    return f"feeds/{feed_id}.{fmt}"
+
+
+def feed_state_key(feed_id: str) -> str:
+    """The entries a feed holds, from which every format is rendered."""
+    return f"state/feeds/{feed_id}.json"
+
+
+def quarantine_key(item_id: str) -> str:
+    """A quarantined item's record (reason, raw key, source)."""
+    return f"quarantine/{item_id}.json"
+
+
+def deadletter_key(task_id: str) -> str:
+    """A task that failed for good, with its reason."""
+    return f"deadletter/{task_id}.json"

@@ -1,0 +1,249 @@
+"""The local stack: Redis, an S3 endpoint, one Celery worker per queue, and the API.
+
+``make run`` and the end-to-end tests both use this module, so what a developer runs is
+what the tests prove. Every process is a child started here, supervised (a worker
+that dies, as Celery workers do when Redis restarts under them, is started again) and
+stopped by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import redis
+
+from wirefeed.settings import Settings
+from wirefeed.storage import S3Store
+
+QUEUES = ("ingest", "enrich", "publish")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+DEV_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "wirefeed-dev", "AWS_SECRET_ACCESS_KEY": "wirefeed-dev"}
+
+
+@contextmanager
+def _credentials(env: Mapping[str, str]) -> Iterator[None]:
+    """Run a block with the children's AWS credentials (boto3 reads them from os.environ)."""
+    saved = {k: os.environ.get(k) for k in DEV_CREDENTIALS}
+    os.environ.update({k: env[k] for k in DEV_CREDENTIALS})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class StackError(RuntimeError):
+    """A part of the local stack could not be started."""
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until(check: object, timeout: float, what: str) -> None:
+    """Poll ``check()`` until it is true, or raise StackError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise StackError(f"{what} did not come up within {timeout:.0f}s")
+
+
+@dataclass
+class Service:
+    """A child process the stack started and keeps alive."""
+
+    name: str
+    argv: list[str]
+    log: Path
+    supervised: bool = True
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+
+@dataclass
+class LocalStack:
+    """Starts and stops the whole pipeline on this machine."""
+
+    run_dir: Path
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    s3_endpoint_url: str = "http://127.0.0.1:9000"
+    s3_bucket: str = "wirefeed"
+    api_port: int = 8000
+    concurrency: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(QUEUES, 1))
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def env(self) -> dict[str, str]:
+        """The environment every child process runs with."""
+        env = dict(os.environ)
+        for name, value in DEV_CREDENTIALS.items():
+            env.setdefault(name, value)
+        env.setdefault("WIREFEED_DEV_MODE", "1")
+        env.update(
+            REDIS_URL=self.redis_url,
+            S3_ENDPOINT_URL=self.s3_endpoint_url,
+            S3_BUCKET=self.s3_bucket,
+            WIREFEED_API_PORT=str(self.api_port),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    # -- processes -------------------------------------------------------------------
+
+    def _spawn(self, service: Service) -> None:
+        service.log.parent.mkdir(parents=True, exist_ok=True)
+        with service.log.open("ab") as log:
+            service.process = subprocess.Popen(
+                service.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env(),
+                cwd=Path(__file__).resolve().parent.parent,
+                start_new_session=True,  # Ctrl-C reaches us, and we stop children in order.
+            )
+
+    def add(self, name: str, argv: list[str], supervised: bool = True) -> Service:
+        """Start a child process and remember it."""
+        service = Service(name, argv, self.run_dir / "logs" / f"{name}.log", supervised)
+        self.services[name] = service
+        self._spawn(service)
+        return service
+
+    def supervise(self) -> list[str]:
+        """Restart supervised children that exited; return the names restarted."""
+        restarted = []
+        for service in self.services.values():
+            if service.supervised and service.process and service.process.poll() is not None:
+                service.restarts += 1
+                self._spawn(service)
+                restarted.append(service.name)
+        return restarted
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop every child: SIGTERM by PID, then SIGKILL for any that linger."""
+        for service in reversed(list(self.services.values())):
+            if service.process and service.process.poll() is None:
+                os.killpg(service.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for service in self.services.values():
+            if service.process is None:
+                continue
+            try:
+                service.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(service.process.pid, signal.SIGKILL)
+                service.process.wait()
+        self.services.clear()
+
+    # -- the parts -------------------------------------------------------------------
+
+    def start_redis(self) -> None:
+        """Start redis-server with AOF persistence, unless one already answers."""
+        url = urlparse(self.redis_url)
+        host, port = url.hostname or "127.0.0.1", url.port or 6379
+        if port_open(host, port) or host not in LOOPBACK:
+            return
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise StackError(
+                "redis-server is not installed: run `apt-get install redis-server` as root "
+                "(make run does this for you), or set REDIS_URL to a running Redis."
+            )
+        data = self.run_dir / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        self.add(
+            "redis",
+            [binary, "--port", str(port), "--bind", host, "--dir", str(data), "--save", "",
+             "--appendonly", "yes", "--appendfsync", "everysec",
+             "--maxmemory-policy", "noeviction"],
+        )  # fmt: skip
+        client = redis.Redis(host=host, port=port)
+        wait_until(client.ping, 15, f"redis-server on port {port}")
+
+    def start_s3(self) -> None:
+        """Start the embedded S3 endpoint (moto) unless one answers; create the bucket."""
+        url = urlparse(self.s3_endpoint_url)
+        host, port = url.hostname or "127.0.0.1", url.port or 80
+        if not port_open(host, port) and host in LOOPBACK:
+            self.add("s3", [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)])
+            wait_until(lambda: port_open(host, port), 30, f"S3 endpoint on port {port}")
+        settings = Settings.from_env(
+            self.env(), s3_endpoint_url=self.s3_endpoint_url, s3_bucket=self.s3_bucket
+        )
+        with _credentials(self.env()):
+            S3Store(settings).ensure_bucket()
+
+    def start_workers(self) -> None:
+        """One Celery worker per queue, each consuming only its own queue."""
+        for queue in QUEUES:
+            self.add(
+                f"worker-{queue}",
+                [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
+                 "-Q", queue, "-n", f"{queue}@%h", "-c", str(self.concurrency.get(queue, 1)),
+                 "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
+            )  # fmt: skip
+
+    def start_api(self) -> None:
+        """The HTTP API, on loopback."""
+        self.add(
+            "api",
+            [sys.executable, "-m", "uvicorn", "services.api:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.api_port), "--log-level", "warning"],
+        )  # fmt: skip
+        wait_until(
+            lambda: httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200,
+            30,
+            f"API on port {self.api_port}",
+        )
+
+    def start(self) -> None:
+        """Start every part, in dependency order; stop what started if one part fails."""
+        try:
+            self.start_redis()
+            self.start_s3()
+            self.start_workers()
+            self.start_api()
+        except BaseException:
+            self.stop()
+            raise

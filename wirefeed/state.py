@@ -1,0 +1,103 @@
+"""Pipeline state of each story, kept durably beside it in the bucket."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from wirefeed.layout import state_key
+from wirefeed.model import utcnow
+from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
+
+_CONFLICT_RETRIES = 8
+
+
+class Stage(StrEnum):
+    """Where a story is in the pipeline."""
+
+    received = "received"
+    parsed = "parsed"
+    enriched = "enriched"
+    published = "published"
+    quarantined = "quarantined"
+
+
+class Transition(BaseModel):
+    """One step of a story's timeline."""
+
+    stage: Stage
+    at: datetime
+    detail: str | None = None
+
+
+class StoryState(BaseModel):
+    """The pipeline state of one story across all its versions."""
+
+    story_id: str
+    stage: Stage
+    reason: str | None = None
+    version: str | None = None
+    feeds: list[str] = Field(default_factory=list)
+    raw_keys: list[str] = Field(default_factory=list)
+    history: list[Transition] = Field(default_factory=list)
+
+
+def _load(store: BlobStore, story_id: str) -> tuple[StoryState | None, str | None]:
+    try:
+        blob = store.get(state_key(story_id))
+    except NotFound:
+        return None, None
+    return StoryState.model_validate_json(blob.body), blob.etag
+
+
+def load_state(store: BlobStore, story_id: str) -> StoryState | None:
+    """The stored state of a story, or None when Wirefeed has never seen it."""
+    return _load(store, story_id)[0]
+
+
+def record_stage(
+    store: BlobStore,
+    story_id: str,
+    stage: Stage,
+    *,
+    detail: str | None = None,
+    version: str | None = None,
+    in_feeds: Mapping[str, bool] | None = None,
+    raw_key: str | None = None,
+) -> StoryState:
+    """Move a story to ``stage``, append the step to its timeline, and note feed membership.
+
+    Several workers may record the same story at once (one render per feed), so the
+    write is conditional on the version read and retried on a lost race.
+    """
+    for _ in range(_CONFLICT_RETRIES):
+        state, etag = _load(store, story_id)
+        state = state or StoryState(story_id=story_id, stage=stage)
+        state.stage = stage
+        state.reason = detail if stage is Stage.quarantined else None
+        if version is not None:
+            state.version = version
+        feeds = set(state.feeds)
+        for feed_id, member in (in_feeds or {}).items():
+            (feeds.add if member else feeds.discard)(feed_id)
+        state.feeds = sorted(feeds)
+        if raw_key and raw_key not in state.raw_keys:
+            state.raw_keys.append(raw_key)
+        state.history.append(Transition(stage=stage, at=utcnow(), detail=detail))
+        # Bounded: a story re-sent a thousand times must not grow its record forever.
+        state.history = state.history[-50:]
+        try:
+            store.put(
+                state_key(story_id),
+                state.model_dump_json(exclude_none=True).encode(),
+                content_type="application/json",
+                if_match=etag,
+                if_none_match=etag is None,
+            )
+        except PreconditionFailed:
+            continue
+        return state
+    raise PreconditionFailed(f"state of {story_id} kept changing; gave up after retries")

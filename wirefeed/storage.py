@@ -1,0 +1,242 @@
+"""Object storage behind one small interface, one class per backend.
+
+``S3Store`` talks to any S3-compatible endpoint through boto3; ``MemoryStore`` is for
+unit tests of a single function. Backend errors are mapped onto three exceptions so
+callers can tell "not there" and "changed under me" from "storage is down".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from wirefeed.settings import Settings
+
+# What partners may read straight from the bucket; everything else stays private.
+PUBLIC_PREFIXES = ("feeds/", "stories/")
+
+
+class StorageError(Exception):
+    """Base class of storage errors."""
+
+
+class NotFound(StorageError):
+    """The key does not exist."""
+
+
+class PreconditionFailed(StorageError):
+    """A conditional write lost a race: the object changed since it was read."""
+
+
+class StorageUnavailable(StorageError):
+    """The backend could not be reached or failed; the operation may be retried."""
+
+
+@dataclass(frozen=True)
+class Blob:
+    """An object's bytes and the headers that travel with it."""
+
+    body: bytes
+    content_type: str = "application/octet-stream"
+    etag: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    cache_control: str | None = None
+
+
+class BlobStore(Protocol):
+    """What Wirefeed needs from object storage."""
+
+    def get(self, key: str) -> Blob:
+        """Read an object; raises NotFound."""
+        ...
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        cache_control: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        """Write an object and return its ETag.
+
+        ``if_match`` writes only over that ETag, ``if_none_match`` only when the key is
+        new; either raises PreconditionFailed otherwise.
+        """
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove an object; removing a missing key is not an error."""
+        ...
+
+    def list(self, prefix: str) -> Iterator[str]:
+        """Yield every key under ``prefix`` in lexical order."""
+        ...
+
+
+def etag_of(body: bytes) -> str:
+    """The ETag S3 gives a single-part upload: the MD5 of the body, quoted."""
+    return f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+
+
+class MemoryStore:
+    """A BlobStore in a dict, with the same conditional-write rules as S3."""
+
+    def __init__(self) -> None:
+        self._objects: dict[str, Blob] = {}
+        self._lock = threading.Lock()
+        self.puts = 0
+
+    def get(self, key: str) -> Blob:
+        with self._lock:
+            try:
+                return self._objects[key]
+            except KeyError:
+                raise NotFound(key) from None
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        cache_control: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        etag = etag_of(body)
+        with self._lock:
+            current = self._objects.get(key)
+            if if_none_match and current is not None:
+                raise PreconditionFailed(key)
+            if if_match is not None and (current is None or current.etag != if_match):
+                raise PreconditionFailed(key)
+            self._objects[key] = Blob(body, content_type, etag, dict(metadata or {}), cache_control)
+            self.puts += 1
+        return etag
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._objects.pop(key, None)
+
+    def list(self, prefix: str) -> Iterator[str]:
+        with self._lock:
+            keys = sorted(k for k in self._objects if k.startswith(prefix))
+        yield from keys
+
+
+_MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+_PRECONDITION_CODES = {"PreconditionFailed", "412", "ConditionalRequestConflict"}
+
+
+class S3Store:
+    """A BlobStore on an S3-compatible endpoint (AWS, MinIO, moto, ...)."""
+
+    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+        self.bucket = settings.s3_bucket
+        self._client = client or boto3.client(
+            "s3",
+            endpoint_url=settings.s3_endpoint_url or None,
+            region_name=settings.s3_region,
+            config=Config(
+                retries={"max_attempts": 3, "mode": "standard"},
+                connect_timeout=3,
+                read_timeout=10,
+                max_pool_connections=32,
+                s3={"addressing_style": "path"},
+            ),
+        )
+
+    def _call(self, method: str, key: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._client, method)(Bucket=self.bucket, **kwargs)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in _MISSING_CODES:
+                raise NotFound(key) from exc
+            if code in _PRECONDITION_CODES:
+                raise PreconditionFailed(key) from exc
+            raise StorageUnavailable(f"{method} {key}: {code or exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"{method} {key}: {exc}") from exc
+
+    def ensure_bucket(self, public_prefixes: tuple[str, ...] = PUBLIC_PREFIXES) -> None:
+        """Create the bucket if needed, and let anyone read the public prefixes."""
+        try:
+            self._client.head_bucket(Bucket=self.bucket)
+        except ClientError:
+            self._client.create_bucket(Bucket=self.bucket)
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"head_bucket {self.bucket}: {exc}") from exc
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PublicFeeds",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": [f"arn:aws:s3:::{self.bucket}/{p}*" for p in public_prefixes],
+                }
+            ],
+        }
+        self._client.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(policy))
+
+    def get(self, key: str) -> Blob:
+        response = self._call("get_object", key, Key=key)
+        return Blob(
+            body=response["Body"].read(),
+            content_type=response.get("ContentType", "application/octet-stream"),
+            etag=response.get("ETag", ""),
+            metadata=response.get("Metadata", {}),
+            cache_control=response.get("CacheControl"),
+        )
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        cache_control: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        extra: dict[str, Any] = {"ContentType": content_type, "Metadata": dict(metadata or {})}
+        if cache_control:
+            extra["CacheControl"] = cache_control
+        if if_match is not None:
+            extra["IfMatch"] = if_match
+        if if_none_match:
+            extra["IfNoneMatch"] = "*"
+        response = self._call("put_object", key, Key=key, Body=body, **extra)
+        return str(response.get("ETag", etag_of(body)))
+
+    def delete(self, key: str) -> None:
+        self._call("delete_object", key, Key=key)
+
+    def list(self, prefix: str) -> Iterator[str]:
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"Prefix": prefix}
+            if token:
+                kwargs["ContinuationToken"] = token
+            page = self._call("list_objects_v2", prefix, **kwargs)
+            for item in page.get("Contents", []):
+                yield item["Key"]
+            if not page.get("IsTruncated"):
+                return
+            token = page.get("NextContinuationToken")

@@ -1,0 +1,112 @@
+"""Pluggable taggers and the pipeline that runs them.
+
+A tagger looks at a story and proposes tags; the pipeline merges the proposals into
+the story and never replaces a tag an editor set. Taggers are named in settings and
+built once per process, since some load models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from wirefeed.model import Creator, Story, Tag
+from wirefeed.sanitize import html_to_text
+
+
+@dataclass
+class Proposal:
+    """What one tagger proposes for one story."""
+
+    subjects: list[Tag] = field(default_factory=list)
+    people: list[Tag] = field(default_factory=list)
+    organisations: list[Tag] = field(default_factory=list)
+    places: list[Tag] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    language: str | None = None
+    located: str | None = None
+    slugline: str | None = None
+
+
+class Tagger(Protocol):
+    """One tagging step."""
+
+    name: str
+
+    def propose(self, story: Story, text: str) -> Proposal:
+        """Propose tags for ``story``, whose plain text is ``text``."""
+        ...
+
+
+TAG_FIELDS = ("subjects", "people", "organisations", "places")
+
+
+def merge_tags(existing: list[Tag], proposed: Iterable[Tag]) -> list[Tag]:
+    """Editor tags stay as they are; machine tags are replaced by the new proposal."""
+    kept = [t for t in existing if t.creator is Creator.editor]
+    seen = {t.key for t in kept}
+    for tag in proposed:
+        if tag.key not in seen:
+            seen.add(tag.key)
+            kept.append(tag)
+    return kept
+
+
+def story_text(story: Story) -> str:
+    """The plain text taggers read: headline, blank line, body paragraphs."""
+    return f"{story.headline}\n\n{html_to_text(story.body_html)}"
+
+
+class TaggerPipeline:
+    """Runs taggers in order and merges what they propose into a story."""
+
+    def __init__(self, taggers: list[Tagger]) -> None:
+        self.taggers = taggers
+
+    def enrich(self, story: Story) -> Story:
+        """Return a tagged copy of ``story``; running it twice gives the same result."""
+        text = story_text(story)
+        merged = Proposal()
+        for tagger in self.taggers:
+            proposal = tagger.propose(story, text)
+            for name in TAG_FIELDS:
+                getattr(merged, name).extend(getattr(proposal, name))
+            merged.keywords.extend(proposal.keywords)
+            merged.language = merged.language or proposal.language
+            merged.located = merged.located or proposal.located
+            merged.slugline = merged.slugline or proposal.slugline
+        update: dict[str, object] = {
+            name: merge_tags(getattr(story, name), getattr(merged, name)) for name in TAG_FIELDS
+        }
+        update["keywords"] = list(dict.fromkeys(merged.keywords)) or story.keywords
+        update["language"] = story.language or merged.language
+        update["located"] = story.located or merged.located
+        update["slugline"] = story.slugline or merged.slugline
+        update["word_count"] = len(text.split())
+        return story.model_copy(update=update)
+
+
+TaggerFactory = Callable[[], Tagger]
+_REGISTRY: dict[str, TaggerFactory] = {}
+
+
+def register(name: str) -> Callable[[TaggerFactory], TaggerFactory]:
+    """Class decorator: make a tagger available under ``name`` in settings."""
+
+    def decorate(factory: TaggerFactory) -> TaggerFactory:
+        _REGISTRY[name] = factory
+        return factory
+
+    return decorate
+
+
+def build_pipeline(names: Iterable[str]) -> TaggerPipeline:
+    """Build the taggers named in settings, in that order."""
+    # Importing the modules registers their taggers.
+    from wirefeed.taggers import simple  # noqa: F401
+
+    unknown = [n for n in names if n not in _REGISTRY]
+    if unknown:
+        raise ValueError(f"unknown taggers {unknown}; known: {sorted(_REGISTRY)}")
+    return TaggerPipeline([_REGISTRY[n]() for n in names])

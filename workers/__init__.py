@@ -1,0 +1,1 @@
+"""Celery glue: one module per queue, each named after its queue."""

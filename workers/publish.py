@@ -1,0 +1,55 @@
+"""Queue ``publish``: route stories to feeds, and render each feed once per window."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from wirefeed.coalesce import FeedScheduler
+from wirefeed.publishing import feeds_to_update, update_feed
+from wirefeed.state import Stage, record_stage
+from wirefeed.subscriptions import Subscriptions
+from workers.app import celery_app
+from workers.base import WirefeedTask
+
+
+class PublishTask(WirefeedTask):
+    """Adds the feed scheduler and the subscriptions to the shared task base."""
+
+    abstract = True
+
+    @cached_property
+    def scheduler(self) -> FeedScheduler:
+        return FeedScheduler(self.redis, self.settings.coalesce_window_s)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions()
+
+
+@celery_app.task(name="publish.publish_story", base=PublishTask, bind=True)
+def publish_story(self: PublishTask, story_id: str) -> list[str]:
+    """Mark every feed the story touches as pending, scheduling one render per window."""
+    feed_ids = sorted(feeds_to_update(self.store, self.subscriptions, story_id))
+    if not feed_ids:
+        record_stage(self.store, story_id, Stage.published, detail="in no feed")
+    for feed_id in feed_ids:
+        if self.scheduler.mark(feed_id, [story_id]):
+            render_feed.apply_async(args=[feed_id], countdown=self.settings.coalesce_window_s)
+    return feed_ids
+
+
+@celery_app.task(name="publish.render_feed", base=PublishTask, bind=True)
+def render_feed(self: PublishTask, feed_id: str) -> list[str]:
+    """Apply every pending story to the feed, upload what changed, note where stories are."""
+    spec = self.subscriptions.get(feed_id)
+    if spec is None:
+        return []
+    with self.scheduler.exclusive(feed_id) as held:
+        if not held:
+            raise self.retry(countdown=self.settings.coalesce_window_s)
+        story_ids = self.scheduler.begin(feed_id)
+        update = update_feed(self.store, self.settings, spec, story_ids)
+        for story_id, member in update.membership.items():
+            record_stage(self.store, story_id, Stage.published, in_feeds={feed_id: member})
+        self.scheduler.done(feed_id, story_ids)
+    return update.uploaded
