@@ -1,4 +1,4 @@
-"""The ``wirefeed`` command line."""
+"""``wirefeed stack up`` and ``wirefeed submit``: run the pipeline here and feed it."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ from wirefeed.layout import feed_key
 from wirefeed.settings import Settings
 from wirefeed.stack import LocalStack
 
-app = typer.Typer(help="Wirefeed: wire stories in, partner feeds out.", no_args_is_help=True)
-stack_app = typer.Typer(help="Run the whole pipeline on this machine.", no_args_is_help=True)
-app.add_typer(stack_app, name="stack")
+app = typer.Typer(help="Run the whole pipeline on this machine.", no_args_is_help=True)
 console = Console()
 
 
@@ -59,7 +57,6 @@ def wait_published(api_url: str, token: str, story_ids: list[str], timeout: floa
     return not waiting
 
 
-@app.command()
 def submit(
     files: list[Path],
     source: Annotated[str | None, typer.Option(help="Source (agency) of the stories.")] = None,
@@ -72,7 +69,7 @@ def submit(
         console.print(f"{path.name}: story [bold]{answer['id']}[/] → {answer['status_url']}")
 
 
-@stack_app.command("up")
+@app.command("up")
 def stack_up(
     samples: Annotated[Path | None, typer.Option(help="Folder of stories to submit.")] = None,
     run_dir: Annotated[Path, typer.Option(help="Logs and data of the stack.")] = Path(".run"),

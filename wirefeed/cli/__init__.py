@@ -1,0 +1,12 @@
+"""The ``wirefeed`` command line: one module per area, gathered here."""
+
+from __future__ import annotations
+
+import typer
+
+from wirefeed.cli import schemas, stack
+
+app = typer.Typer(help="Wirefeed: wire stories in, partner feeds out.", no_args_is_help=True)
+app.add_typer(stack.app, name="stack")
+app.command("submit")(stack.submit)
+app.add_typer(schemas.app, name="schemas")

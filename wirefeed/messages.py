@@ -1,0 +1,48 @@
+"""What each queue message carries: storage keys and ids, never story bodies.
+
+Celery sends task arguments positionally; each model lists them in order, so the
+contract in ``schemas/queue-messages.schema.json`` documents exactly what crosses the
+broker.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Message(BaseModel):
+    """Base of queue messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestStory(Message):
+    """``ingest.ingest_story``: parse the payload stored at ``raw_key``."""
+
+    raw_key: str = Field(pattern=r"^raw/")
+
+
+class EnrichStory(Message):
+    """``enrich.enrich_story``: tag the current version of a story."""
+
+    story_id: str
+
+
+class PublishStory(Message):
+    """``publish.publish_story``: route a story to the feeds it touches."""
+
+    story_id: str
+
+
+class RenderFeed(Message):
+    """``publish.render_feed``: apply pending stories to one feed and upload it."""
+
+    feed_id: str
+
+
+MESSAGES: dict[str, type[Message]] = {
+    "ingest.ingest_story": IngestStory,
+    "enrich.enrich_story": EnrichStory,
+    "publish.publish_story": PublishStory,
+    "publish.render_feed": RenderFeed,
+}
