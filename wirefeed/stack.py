@@ -224,6 +224,14 @@ class LocalStack:
                  "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
             )  # fmt: skip
 
+    def start_beat(self) -> None:
+        """The periodic-task scheduler (sweepers, pollers, reconciler); exactly one runs."""
+        self.add(
+            "beat",
+            [sys.executable, "-m", "celery", "-A", "workers.app", "beat", "--loglevel", "INFO",
+             "--schedule", str(self.run_dir / "beat-schedule")],
+        )  # fmt: skip
+
     def start_api(self) -> None:
         """The HTTP API, on loopback."""
         self.add(
@@ -243,6 +251,7 @@ class LocalStack:
             self.start_redis()
             self.start_s3()
             self.start_workers()
+            self.start_beat()
             self.start_api()
         except BaseException:
             self.stop()

@@ -30,4 +30,6 @@ celery_app.conf.update(
     worker_send_task_events=True,
     task_send_sent_event=True,
     imports=[f"workers.{name}" for name in QUEUES],
+    # Periodic tasks: each worker module adds its own entries here (run by `celery beat`).
+    beat_schedule={},
 )
