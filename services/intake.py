@@ -28,10 +28,10 @@ async def submit_story(
     """Accept a story as text/plain or ninjs JSON; it is stored before it is queued."""
     limit = context.settings.max_payload_bytes
     if int(request.headers.get("content-length") or 0) > limit:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"payload over {limit} bytes")
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"payload over {limit} bytes")
     payload = await request.body()
     if len(payload) > limit:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"payload over {limit} bytes")
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"payload over {limit} bytes")
     item = RawItem(
         payload=payload,
         content_type=request.headers.get("content-type", ""),

@@ -36,6 +36,18 @@ def store() -> MemoryStore:
 
 
 @pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server of its own, for tests of the Redis-backed parts alone."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    local = LocalStack(run_dir=tmp_path_factory.mktemp("redis"), redis_url=url)
+    local.start_redis()
+    try:
+        yield url
+    finally:
+        local.stop()
+
+
+@pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The real stack: redis-server, moto's S3 server and Celery workers on free ports."""
     run_dir = tmp_path_factory.mktemp("stack")
