@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from wirefeed.layout import state_key
-from wirefeed.model import utcnow
 from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
 
 _CONFLICT_RETRIES = 8
@@ -86,7 +85,8 @@ def record_stage(
         state.feeds = sorted(feeds)
         if raw_key and raw_key not in state.raw_keys:
             state.raw_keys.append(raw_key)
-        state.history.append(Transition(stage=stage, at=utcnow(), detail=detail))
+        # Full precision: latencies between stages are measured from these times.
+        state.history.append(Transition(stage=stage, at=datetime.now(UTC), detail=detail))
         # Bounded: a story re-sent a thousand times must not grow its record forever.
         state.history = state.history[-50:]
         try:
