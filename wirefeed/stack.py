@@ -160,6 +160,13 @@ class LocalStack:
                 restarted.append(service.name)
         return restarted
 
+    def stop_service(self, name: str, sig: signal.Signals = signal.SIGTERM) -> None:
+        """Stop one child (and its process group) and forget it, so it is not restarted."""
+        service = self.services.pop(name)
+        if service.process and service.process.poll() is None:
+            os.killpg(service.process.pid, sig)
+            service.process.wait(10)
+
     def stop(self, timeout: float = 10) -> None:
         """Stop every child: SIGTERM by PID, then SIGKILL for any that linger."""
         for service in reversed(list(self.services.values())):
