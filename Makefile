@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e clean redis install
+.PHONY: run test lint unit e2e clean redis install bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,10 @@ e2e: install redis
 
 clean:
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache
+
+# Benchmarks print figures and ratios and write them into README; never timed tests.
+bench: install redis
+	$(BIN)/python -m bench.run
+
+bench-quick: install redis
+	$(BIN)/python -m bench.run --stories 150 --chains 1000

@@ -28,6 +28,8 @@ from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
 
 QUEUES = ("ingest", "enrich", "publish")
+# Generous: on a loaded 2-core machine importing FastAPI or moto alone can take seconds.
+STARTUP_TIMEOUT_S = 90
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEV_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "wirefeed-dev", "AWS_SECRET_ACCESS_KEY": "wirefeed-dev"}
 
@@ -214,7 +216,9 @@ class LocalStack:
         host, port = url.hostname or "127.0.0.1", url.port or 80
         if not port_open(host, port) and host in LOOPBACK:
             self.add("s3", [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)])
-            wait_until(lambda: port_open(host, port), 30, f"S3 endpoint on port {port}")
+            wait_until(
+                lambda: port_open(host, port), STARTUP_TIMEOUT_S, f"S3 endpoint on port {port}"
+            )
         settings = Settings.from_env(
             self.env(), s3_endpoint_url=self.s3_endpoint_url, s3_bucket=self.s3_bucket
         )
@@ -248,7 +252,7 @@ class LocalStack:
         )  # fmt: skip
         wait_until(
             lambda: httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200,
-            30,
+            STARTUP_TIMEOUT_S,
             f"API on port {self.api_port}",
         )
 

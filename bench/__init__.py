@@ -1,0 +1,1 @@
+"""Benchmarks: the pipeline measured against its own limits on this machine."""

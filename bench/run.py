@@ -1,0 +1,367 @@
+"""``make bench``: the pipeline against its own limits, measured side by side in one run.
+
+Absolute rates drift on a shared 2-core machine, so every figure that matters is a
+ratio between two measurements taken in the same run. Results go to
+``bench/results.json`` and to the results table in README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import redis
+
+from bench.corpus import stories
+from bench.noop import DONE_KEY, NOOP_QUEUES
+from wirefeed.layout import feed_key
+from wirefeed.parsers import RawItem, parse
+from wirefeed.settings import Settings
+from wirefeed.stack import QUEUES, LocalStack, free_port
+from wirefeed.state import Stage, StoryState, load_state
+from wirefeed.storage import S3Store
+from wirefeed.taggers import build_pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+README = ROOT / "README.md"
+TOKEN = "dev-token"
+WORKER_CONCURRENCY = {"ingest": 1, "enrich": 2, "publish": 1}
+
+
+def machine() -> dict[str, Any]:
+    """Where and on what the figures were measured."""
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "commit": commit or "unknown",
+    }
+
+
+def wait(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.2) -> None:
+    """Poll until ``check()``; raise with ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not done within {timeout:.0f}s")
+
+
+def start_stack(run_dir: Path, env: dict[str, str]) -> LocalStack:
+    """A fresh stack on free ports, with the bucket versioned so uploads can be counted."""
+    stack = LocalStack(
+        run_dir=run_dir,
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
+        api_port=free_port(),
+        concurrency=WORKER_CONCURRENCY,
+        extra_env=env,
+    )
+    stack.start()
+    s3_client(stack).put_bucket_versioning(
+        Bucket=stack.s3_bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    return stack
+
+
+def s3_client(stack: LocalStack) -> Any:
+    env = stack.env()
+    return boto3.client(
+        "s3",
+        endpoint_url=stack.s3_endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+# -- 1. engine ceiling ----------------------------------------------------------------
+
+
+def chains_done(client: redis.Redis, count: int) -> bool:
+    """Whether ``count`` no-op chains have finished."""
+    return int(client.get(DONE_KEY) or 0) >= count
+
+
+def engine_ceiling(stack: LocalStack, chains: int) -> float:
+    """Chains per second of a no-op ingest→enrich→publish chain on the same settings."""
+    for queue, noop in zip(QUEUES, NOOP_QUEUES, strict=True):
+        stack.add(
+            f"bench-{noop}",
+            [sys.executable, "-m", "celery", "-A", "bench.noop", "worker", "-Q", noop,
+             "-n", f"{noop}@%h", "-c", str(WORKER_CONCURRENCY[queue]), "--loglevel", "WARNING",
+             "--without-mingle", "--without-gossip"],
+        )  # fmt: skip
+    from bench.noop import app as noop_app
+
+    client = redis.Redis.from_url(stack.redis_url)
+    try:
+        noop_app.conf.broker_url = stack.redis_url
+        for warmup in (True, False):
+            count = 100 if warmup else chains
+            client.set(DONE_KEY, 0)
+            started = time.perf_counter()
+            with noop_app.producer_or_acquire() as producer:
+                for number in range(count):
+                    noop_app.send_task("noop-a.step", args=[number], producer=producer)
+            wait(partial(chains_done, client, count), 300, "no-op chains")
+            elapsed = time.perf_counter() - started
+        return chains / elapsed
+    finally:
+        for noop in NOOP_QUEUES:
+            stack.stop_service(f"bench-{noop}")
+
+
+# -- 2. tagger alone ------------------------------------------------------------------
+
+_TAGGERS: Any = None
+
+
+def _load_taggers(names: tuple[str, ...]) -> None:
+    global _TAGGERS
+    _TAGGERS = build_pipeline(names)
+
+
+def _tag_chunk(payloads: list[bytes]) -> float:
+    parsed = [parse(RawItem(p, "text/plain", source="bench")) for p in payloads]
+    started = time.perf_counter()
+    for story in parsed:
+        _TAGGERS.enrich(story)
+    return time.perf_counter() - started
+
+
+def tagger_alone(payloads: list[bytes], taggers: tuple[str, ...]) -> float:
+    """Stories per second through the enrichment code, one process per core, no queue."""
+    processes = os.cpu_count() or 1
+    chunks = [payloads[i::processes] for i in range(processes)]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(processes, initializer=_load_taggers, initargs=(taggers,)) as pool:
+        elapsed = pool.map(_tag_chunk, chunks)
+    return len(payloads) / max(elapsed)
+
+
+# -- 3-6. the full pipeline -----------------------------------------------------------
+
+
+def submit_all(api_url: str, payloads: list[bytes], rate: float | None) -> list[str]:
+    """POST every payload, as fast as possible or paced at ``rate`` per second."""
+    started = time.perf_counter()
+
+    def post(index: int) -> str:
+        if rate:
+            delay = started + index / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        answer = httpx.post(
+            f"{api_url}/v1/stories",
+            content=payloads[index],
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"},
+            timeout=60,
+        )
+        answer.raise_for_status()
+        return str(answer.json()["id"])
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(post, range(len(payloads))))
+
+
+def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -> dict[str, Any]:
+    """Submit, wait until every story is published, and read the figures off the states."""
+    settings = Settings.from_env(stack.env())
+    store = S3Store(settings, client=s3_client(stack))
+    before = feed_uploads(stack)
+    ids = submit_all(stack.api_url, payloads, rate)
+    pending = set(ids)
+    states: dict[str, StoryState] = {}
+
+    def all_published() -> bool:
+        with ThreadPoolExecutor(8) as pool:
+            for story_id, state in zip(
+                list(pending), pool.map(lambda i: load_state(store, i), list(pending)), strict=True
+            ):
+                if state is not None and state.stage is Stage.published:
+                    states[story_id] = state
+                    pending.discard(story_id)
+        return not pending
+
+    wait(all_published, 1800, "pipeline run", interval=2)
+    received = [min(t.at for t in s.history if t.stage is Stage.received) for s in states.values()]
+    published = [
+        max(t.at for t in s.history if t.stage is Stage.published) for s in states.values()
+    ]
+    latencies = sorted((p - r).total_seconds() for r, p in zip(received, published, strict=True))
+    duration = (max(published) - min(received)).total_seconds()
+    uploads = feed_uploads(stack) - before
+    windows = max(1.0, duration / settings.coalesce_window_s)
+    return {
+        "stories": len(ids),
+        "rate": len(ids) / duration,
+        "duration_s": duration,
+        "p50_s": statistics.quantiles(latencies, n=100)[49],
+        "p95_s": statistics.quantiles(latencies, n=100)[94],
+        "p99_s": statistics.quantiles(latencies, n=100)[98],
+        "firehose_uploads": uploads,
+        "uploads_per_window": uploads / windows,
+    }
+
+
+def first_time(state: StoryState, stage: Stage) -> datetime:
+    """When the story first reached ``stage``."""
+    return min(t.at for t in state.history if t.stage is stage)
+
+
+def last_time(state: StoryState, stage: Stage) -> datetime:
+    """When the story last reached ``stage``."""
+    return max(t.at for t in state.history if t.stage is stage)
+
+
+def feed_uploads(stack: LocalStack) -> int:
+    """How many times the firehose RSS document was written (bucket versions)."""
+    client = s3_client(stack)
+    versions = client.list_object_versions(Bucket=stack.s3_bucket, Prefix=feed_key("all", "rss"))
+    return len(versions.get("Versions", []))
+
+
+# -- 9. memory ------------------------------------------------------------------------
+
+
+def peak_rss_mb(stack: LocalStack) -> dict[str, float]:
+    """Peak resident memory of the biggest process of each worker (main or pool child)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    peaks = {}
+    for name, service in stack.services.items():
+        if not name.startswith("worker-") or service.pid is None:
+            continue
+        pids = [service.pid, *children.get(service.pid, [])]
+        peak = 0
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status")
+            match = re.search(r"VmHWM:\s+(\d+) kB", status.read_text()) if status.exists() else None
+            peak = max(peak, int(match.group(1)) if match else 0)
+        peaks[name.removeprefix("worker-")] = peak / 1024
+    return peaks
+
+
+# -- report ---------------------------------------------------------------------------
+
+
+def table(results: dict[str, Any]) -> str:
+    """The README results table."""
+    m = results["machine"]
+    full, off, half = results["pipeline"], results["tagging_off"], results["half_load"]
+    ratio_tag = full["rate"] / results["tagger_alone"]
+    ratio_off = off["rate"] / results["engine_ceiling"]
+    rows = [
+        ("Engine ceiling (no-op 3-task chain)", f"{results['engine_ceiling']:.0f} chains/s", ""),
+        ("Tagger alone (one process per core)", f"{results['tagger_alone']:.1f} stories/s", ""),
+        ("Full pipeline, max rate", f"{full['rate']:.1f} stories/s",
+         f"{ratio_tag:.2f} of tagger alone (target ≥ 0.85)"),
+        ("Tagging off, max rate", f"{off['rate']:.1f} stories/s",
+         f"{ratio_off:.2f} of engine ceiling (target ≥ 0.5)"),
+        (f"Latency at half load ({half['stories']} stories)",
+         f"p50 {half['p50_s']:.2f} s, p95 {half['p95_s']:.2f} s, p99 {half['p99_s']:.2f} s",
+         "target p99 ≤ 1 s"),
+        ("Firehose writes per coalescing window", f"{full['uploads_per_window']:.2f}",
+         f"{full['firehose_uploads']} uploads for {full['stories']} stories (target ≤ 1)"),
+        ("Peak RSS per worker", ", ".join(f"{q} {mb:.0f} MB" for q, mb in
+                                          results["peak_rss_mb"].items()), ""),
+    ]  # fmt: skip
+    lines = [
+        f"Measured {m['date']} on {m['cores']} cores ({m['cpu']}), Python {m['python']}, "
+        f"commit {m['commit']}, {full['stories']} stories of 300-800 words.",
+        "",
+        "| figure | measured | ratio / target |",
+        "|---|---|---|",
+        *(f"| {a} | {b} | {c} |" for a, b, c in rows),
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(text: str) -> None:
+    """Replace the block between the bench markers in README.md."""
+    readme = README.read_text()
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = f"{start}\n{text}\n{end}"
+    if start in readme:
+        readme = re.sub(re.escape(start) + ".*?" + re.escape(end), block, readme, flags=re.S)
+    else:
+        readme += f"\n## Benchmark results\n\n{block}\n"
+    README.write_text(readme)
+
+
+def main() -> None:
+    """Run every measurement, print the table, write results.json and README."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stories", type=int, default=2000)
+    parser.add_argument("--chains", type=int, default=5000)
+    parser.add_argument("--run-dir", type=Path, default=ROOT / ".run" / "bench")
+    args = parser.parse_args()
+    payloads = stories(args.stories)
+    taggers = Settings.from_env().taggers
+    results: dict[str, Any] = {"machine": machine(), "taggers": list(taggers)}
+
+    print(f"tagger alone ({len(payloads)} stories)…", flush=True)
+    results["tagger_alone"] = tagger_alone(payloads, taggers)
+
+    stack = start_stack(args.run_dir / "tagging-on", {})
+    try:
+        print("engine ceiling…", flush=True)
+        results["engine_ceiling"] = engine_ceiling(stack, args.chains)
+        print("full pipeline at max rate…", flush=True)
+        results["pipeline"] = pipeline_run(stack, payloads, rate=None)
+        results["peak_rss_mb"] = peak_rss_mb(stack)
+        half = results["pipeline"]["rate"] / 2
+        print(f"latency at half load ({half:.1f} stories/s)…", flush=True)
+        more = stories(max(100, args.stories // 4), seed=11)
+        results["half_load"] = pipeline_run(stack, more, rate=half)
+    finally:
+        stack.stop()
+
+    stack = start_stack(args.run_dir / "tagging-off", {"WIREFEED_TAGGERS": ""})
+    try:
+        print("full pipeline with tagging off…", flush=True)
+        results["tagging_off"] = pipeline_run(stack, stories(args.stories, seed=13), rate=None)
+    finally:
+        stack.stop()
+
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    text = table(results)
+    update_readme(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
