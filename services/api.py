@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services import intake
+from services import intake, ops
 from services.context import Context, Enqueue, celery_enqueue
+from wirefeed import logs
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore, S3Store
 
@@ -18,6 +19,7 @@ def create_app(
     """Build the API; refuses unsafe settings (a default token outside dev mode)."""
     settings = settings or Settings.from_env()
     settings.check_for_service()
+    logs.configure(settings.log_level)
     app = FastAPI(
         title="Wirefeed API",
         version="1",
@@ -30,4 +32,5 @@ def create_app(
         return {"status": "ok"}
 
     app.include_router(intake.router)
+    app.include_router(ops.router)
     return app

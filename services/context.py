@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+import redis
 from fastapi import Request
 
 from wirefeed.settings import Settings
@@ -16,9 +18,9 @@ Enqueue = Callable[..., None]
 
 def celery_enqueue(task: str, *args: Any) -> None:
     """Send a task by name to its queue (the services never import task code)."""
-    from workers.app import celery_app
+    from workers.app import enqueue
 
-    celery_app.send_task(task, args=list(args))
+    enqueue(task, *args)
 
 
 @dataclass
@@ -28,6 +30,11 @@ class Context:
     settings: Settings
     store: BlobStore
     enqueue: Enqueue = celery_enqueue
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        """A Redis client, made on first use."""
+        return redis.Redis.from_url(self.settings.redis_url, socket_timeout=5)
 
 
 def get_context(request: Request) -> Context:

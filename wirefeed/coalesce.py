@@ -13,13 +13,15 @@ from contextlib import contextmanager
 
 import redis
 
+from wirefeed.lease import lease
+
 _PREFIX = "wirefeed:feed"
 
 
 class FeedScheduler:
     """Pending stories per feed, and the 'render scheduled' flag that debounces them."""
 
-    def __init__(self, client: redis.Redis, window_s: float, lease_s: int = 300) -> None:
+    def __init__(self, client: redis.Redis, window_s: float, lease_s: float = 60) -> None:
         self.redis = client
         self.window_s = window_s
         self.lease_s = lease_s
@@ -67,11 +69,10 @@ class FeedScheduler:
 
     @contextmanager
     def exclusive(self, feed_id: str) -> Iterator[bool]:
-        """Hold the feed's render lease; yields False when another render holds it."""
-        lock = self.redis.lock(f"{_PREFIX}:{feed_id}:lock", timeout=self.lease_s)
-        acquired = lock.acquire(blocking=True, blocking_timeout=5)
-        try:
-            yield bool(acquired)
-        finally:
-            if acquired:
-                lock.release()
+        """Hold the feed's render lease; yields False when another render holds it.
+
+        The lease is renewed while the render runs, so a slow render never loses it to
+        a second one (which would upload the same feed concurrently).
+        """
+        with lease(self.redis, f"feed:{feed_id}:render", ttl_s=self.lease_s, wait_s=5) as held:
+            yield held is not None

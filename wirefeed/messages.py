@@ -7,6 +7,9 @@ broker.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -40,9 +43,25 @@ class RenderFeed(Message):
     feed_id: str
 
 
+class Reconcile(Message):
+    """``housekeeping.reconcile``: re-enqueue stories the queues lost (no arguments)."""
+
+
 MESSAGES: dict[str, type[Message]] = {
     "ingest.ingest_story": IngestStory,
     "enrich.enrich_story": EnrichStory,
     "publish.publish_story": PublishStory,
     "publish.render_feed": RenderFeed,
+    "housekeeping.reconcile": Reconcile,
 }
+
+# Each task is routed to the queue its name starts with; a queue is a Redis list.
+QUEUES: tuple[str, ...] = tuple(dict.fromkeys(task.split(".")[0] for task in MESSAGES))
+
+
+def named_arguments(task: str, args: Sequence[Any]) -> dict[str, Any]:
+    """A message's positional arguments by name (``story_id``, ``raw_key``...), for logs."""
+    model = MESSAGES.get(task)
+    if model is None:
+        return {}
+    return dict(zip(model.model_fields, args, strict=False))

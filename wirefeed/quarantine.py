@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from wirefeed import metrics
 from wirefeed.layout import quarantine_key
 from wirefeed.model import utcnow
 from wirefeed.storage import BlobStore, NotFound
@@ -25,6 +26,11 @@ class QuarantineRecord(BaseModel):
     story_id: str | None = None
 
 
+def record_id_for(raw_key: str) -> str:
+    """The quarantine record id of a raw payload: the start of its content hash."""
+    return raw_key.rsplit("/", 1)[-1][:24]
+
+
 def quarantine(
     store: BlobStore,
     raw_key: str,
@@ -37,7 +43,7 @@ def quarantine(
 ) -> QuarantineRecord:
     """Set an item aside; its id is the raw key's content hash, so this is idempotent."""
     record = QuarantineRecord(
-        id=raw_key.rsplit("/", 1)[-1][:24],
+        id=record_id_for(raw_key),
         raw_key=raw_key,
         reason=reason,
         detail=detail,
@@ -51,6 +57,7 @@ def quarantine(
         record.model_dump_json().encode(),
         content_type="application/json",
     )
+    metrics.QUARANTINED.labels(reason).inc()
     return record
 
 

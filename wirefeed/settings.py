@@ -43,8 +43,15 @@ class Settings:
     max_payload_bytes: int = 5 * 1024 * 1024
     default_source: str = "wire"
     taggers: tuple[str, ...] = ("keywords",)
-    task_max_retries: int = 8
+    task_max_retries: int = 16
     visibility_timeout_s: int = 3600
+    # A worker serves its Prometheus metrics on this port (0: not at all).
+    metrics_port: int = 0
+    log_level: str = "INFO"
+    # The reconciler (a beat task) looks for stuck stories this often, and leaves alone
+    # stories that moved more recently than the minimum age (they are still in flight).
+    reconcile_interval_s: float = 300.0
+    reconcile_min_age_s: float = 120.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -24,10 +24,10 @@ from urllib.parse import urlparse
 import httpx
 import redis
 
+from wirefeed.messages import QUEUES
 from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
 
-QUEUES = ("ingest", "enrich", "publish")
 # Generous: on a loaded 2-core machine importing FastAPI or moto alone can take seconds.
 STARTUP_TIMEOUT_S = 90
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -90,6 +90,7 @@ class Service:
     argv: list[str]
     log: Path
     supervised: bool = True
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
 
@@ -140,14 +141,21 @@ class LocalStack:
                 service.argv,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=self.env(),
+                env={**self.env(), **service.env},
                 cwd=Path(__file__).resolve().parent.parent,
                 start_new_session=True,  # Ctrl-C reaches us, and we stop children in order.
             )
 
-    def add(self, name: str, argv: list[str], supervised: bool = True) -> Service:
-        """Start a child process and remember it."""
-        service = Service(name, argv, self.run_dir / "logs" / f"{name}.log", supervised)
+    def add(
+        self,
+        name: str,
+        argv: list[str],
+        supervised: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> Service:
+        """Start a child process (with ``env`` on top of the stack's) and remember it."""
+        log = self.run_dir / "logs" / f"{name}.log"
+        service = Service(name, argv, log, supervised, dict(env or {}))
         self.services[name] = service
         self._spawn(service)
         return service
@@ -226,14 +234,25 @@ class LocalStack:
             S3Store(settings).ensure_bucket()
 
     def start_workers(self) -> None:
-        """One Celery worker per queue, each consuming only its own queue."""
+        """One Celery worker per queue, each consuming only its own queue.
+
+        Each serves its metrics on a free port (``metrics_url``), summed over its pool
+        processes through a multiprocess folder of its own.
+        """
         for queue in QUEUES:
             self.add(
                 f"worker-{queue}",
                 [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
                  "-Q", queue, "-n", f"{queue}@%h", "-c", str(self.concurrency.get(queue, 1)),
                  "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
+                env={"WIREFEED_METRICS_PORT": str(free_port()),
+                     "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / queue)},
             )  # fmt: skip
+
+    def metrics_url(self, name: str) -> str:
+        """Where the child ``name`` (a worker) serves its Prometheus metrics."""
+        port = self.services[name].env["WIREFEED_METRICS_PORT"]
+        return f"http://127.0.0.1:{port}/metrics"
 
     def start_beat(self) -> None:
         """The periodic-task scheduler (sweepers, pollers, reconciler); exactly one runs."""

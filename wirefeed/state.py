@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 
+import structlog
 from pydantic import BaseModel, Field
 
+from wirefeed import metrics
 from wirefeed.layout import state_key
 from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
 
 _CONFLICT_RETRIES = 8
+log = structlog.get_logger(__name__)
 
 
 class Stage(StrEnum):
@@ -42,6 +45,17 @@ class StoryState(BaseModel):
     feeds: list[str] = Field(default_factory=list)
     raw_keys: list[str] = Field(default_factory=list)
     history: list[Transition] = Field(default_factory=list)
+
+    @property
+    def received_at(self) -> datetime | None:
+        """When the latest payload of the story arrived."""
+        arrivals = [t.at for t in self.history if t.stage is Stage.received]
+        return arrivals[-1] if arrivals else None
+
+    @property
+    def last_change(self) -> datetime | None:
+        """When the story last moved."""
+        return self.history[-1].at if self.history else None
 
 
 def _load(store: BlobStore, story_id: str) -> tuple[StoryState | None, str | None]:
@@ -86,7 +100,9 @@ def record_stage(
         if raw_key and raw_key not in state.raw_keys:
             state.raw_keys.append(raw_key)
         # Full precision: latencies between stages are measured from these times.
-        state.history.append(Transition(stage=stage, at=datetime.now(UTC), detail=detail))
+        previous_at = state.last_change
+        now = datetime.now(UTC)
+        state.history.append(Transition(stage=stage, at=now, detail=detail))
         # Bounded: a story re-sent a thousand times must not grow its record forever.
         state.history = state.history[-50:]
         try:
@@ -99,5 +115,7 @@ def record_stage(
             )
         except PreconditionFailed:
             continue
+        metrics.observe_stage(stage, previous_at, now)
+        log.info("story.stage", story_id=story_id, stage=str(stage), detail=detail)
         return state
     raise PreconditionFailed(f"state of {story_id} kept changing; gave up after retries")

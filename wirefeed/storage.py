@@ -12,12 +12,14 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from wirefeed import metrics
 from wirefeed.settings import Settings
 
 # What partners may read straight from the bucket; everything else stays private.
@@ -49,6 +51,7 @@ class Blob:
     etag: str = ""
     metadata: Mapping[str, str] = field(default_factory=dict)
     cache_control: str | None = None
+    last_modified: datetime | None = None
 
 
 class BlobStore(Protocol):
@@ -123,7 +126,9 @@ class MemoryStore:
                 raise PreconditionFailed(key)
             if if_match is not None and (current is None or current.etag != if_match):
                 raise PreconditionFailed(key)
-            self._objects[key] = Blob(body, content_type, etag, dict(metadata or {}), cache_control)
+            self._objects[key] = Blob(
+                body, content_type, etag, dict(metadata or {}), cache_control, datetime.now(UTC)
+            )
             self.puts += 1
         return etag
 
@@ -168,8 +173,10 @@ class S3Store:
                 raise NotFound(key) from exc
             if code in _PRECONDITION_CODES:
                 raise PreconditionFailed(key) from exc
+            metrics.S3_ERRORS.labels(method, code or "ClientError").inc()
             raise StorageUnavailable(f"{method} {key}: {code or exc}") from exc
         except BotoCoreError as exc:
+            metrics.S3_ERRORS.labels(method, type(exc).__name__).inc()
             raise StorageUnavailable(f"{method} {key}: {exc}") from exc
 
     def ensure_bucket(self, public_prefixes: tuple[str, ...] = PUBLIC_PREFIXES) -> None:
@@ -202,6 +209,7 @@ class S3Store:
             etag=response.get("ETag", ""),
             metadata=response.get("Metadata", {}),
             cache_control=response.get("CacheControl"),
+            last_modified=response.get("LastModified"),
         )
 
     def put(

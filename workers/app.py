@@ -1,13 +1,24 @@
-"""The Celery application: broker settings, queues and routes, in one place."""
+"""The Celery application: broker settings, queues, routes and process hooks, in one place."""
 
 from __future__ import annotations
 
-from celery import Celery
+from typing import Any
+
+import redis
+from celery import Celery, Task
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_shutdown,
+)
 from kombu import Queue
+from prometheus_client import start_http_server
 
+from wirefeed import logs, metrics
+from wirefeed.messages import QUEUES, named_arguments
 from wirefeed.settings import Settings
-
-QUEUES = ("ingest", "enrich", "publish")
 
 settings = Settings.from_env()
 
@@ -33,3 +44,40 @@ celery_app.conf.update(
     # Periodic tasks: each worker module adds its own entries here (run by `celery beat`).
     beat_schedule={},
 )
+
+
+def enqueue(task: str, *args: Any) -> None:
+    """Send a task by name to its queue (callers never import task code)."""
+    celery_app.send_task(task, args=list(args))
+
+
+@setup_logging.connect
+def _json_logs(loglevel: str | int | None = None, **_: Any) -> None:
+    """Every process of the app (workers, their children, beat) logs JSON lines."""
+    logs.configure(loglevel or settings.log_level)
+
+
+@task_prerun.connect
+def _bind_task(task_id: str, task: Task, args: tuple[Any, ...], **_: Any) -> None:
+    """Every line a task logs carries its id and what its message names (story, feed...)."""
+    logs.clear()
+    logs.bind(task_id=task_id, task=task.name, **named_arguments(task.name, args))
+
+
+@task_postrun.connect
+def _unbind_task(**_: Any) -> None:
+    logs.clear()
+
+
+@worker_init.connect
+def _serve_metrics(**_: Any) -> None:
+    """The worker's main process serves its children's metrics and the queue depths."""
+    metrics.reset_multiprocess_dir()
+    if settings.metrics_port:
+        depths = metrics.QueueDepthCollector(redis.Redis.from_url(settings.redis_url), QUEUES)
+        start_http_server(settings.metrics_port, registry=metrics.registry([depths]))
+
+
+@worker_process_shutdown.connect
+def _forget_child(pid: int, **_: Any) -> None:
+    metrics.mark_process_dead(pid)

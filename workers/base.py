@@ -7,9 +7,11 @@ from functools import cached_property
 from typing import Any
 
 import redis
+import structlog
 from celery import Task
 from kombu.exceptions import OperationalError
 
+from wirefeed import metrics
 from wirefeed.layout import deadletter_key
 from wirefeed.model import utcnow
 from wirefeed.settings import Settings
@@ -23,6 +25,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
 )
 
+log = structlog.get_logger(__name__)
+
 
 class WirefeedTask(Task):
     """Retries transient errors with exponential backoff and jitter; dead-letters the rest.
@@ -33,7 +37,9 @@ class WirefeedTask(Task):
     abstract = True
     autoretry_for = TRANSIENT_ERRORS
     retry_backoff = 1
-    retry_backoff_max = 60
+    # Capped low so work resumes within seconds of an outage ending; a longer outage
+    # exhausts the retries, dead-letters the task, and the reconciler restarts the story.
+    retry_backoff_max = 10
     retry_jitter = True
     max_retries = Settings.from_env().task_max_retries
 
@@ -49,6 +55,15 @@ class WirefeedTask(Task):
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.settings.redis_url)
 
+    def on_retry(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        """Count the retry; the line says why."""
+        metrics.TASK_RETRIES.labels(self.name).inc()
+        log.warning(
+            "task.retry", error=f"{type(exc).__name__}: {exc}", retries=self.request.retries
+        )
+
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
@@ -62,6 +77,7 @@ class WirefeedTask(Task):
             "retries": self.request.retries,
             "at": utcnow().isoformat(),
         }
+        metrics.DEAD_LETTERS.labels(self.name).inc()
         try:
             self.store.put(
                 deadletter_key(task_id),
@@ -71,4 +87,6 @@ class WirefeedTask(Task):
         except StorageError:
             # Storage is what failed: the message stays in the logs and the reconciler
             # finds the story again from its raw payload.
-            self.app.log.get_default_logger().error("dead letter not stored: %s", letter)
+            log.error("task.deadletter_not_stored", **letter)
+            return
+        log.error("task.deadlettered", key=deadletter_key(task_id), error=letter["error"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 
 from wirefeed.coalesce import FeedScheduler
+from wirefeed.metrics import observe_feed_render
+from wirefeed.model import utcnow
 from wirefeed.publishing import feeds_to_update, update_feed
 from wirefeed.state import Stage, record_stage
 from wirefeed.subscriptions import Subscriptions
@@ -49,7 +51,11 @@ def render_feed(self: PublishTask, feed_id: str) -> list[str]:
             raise self.retry(countdown=self.settings.coalesce_window_s)
         story_ids = self.scheduler.begin(feed_id)
         update = update_feed(self.store, self.settings, spec, story_ids)
+        arrivals = []
         for story_id, member in update.membership.items():
-            record_stage(self.store, story_id, Stage.published, in_feeds={feed_id: member})
+            state = record_stage(self.store, story_id, Stage.published, in_feeds={feed_id: member})
+            if member and state.received_at is not None:
+                arrivals.append(state.received_at)
         self.scheduler.done(feed_id, story_ids)
+    observe_feed_render(feed_id, update.uploaded, update.unchanged, arrivals, utcnow())
     return update.uploaded
