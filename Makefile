@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e clean redis install bench bench-quick
+.PHONY: run test lint unit e2e chaos clean redis install bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,13 @@ unit: install
 	$(BIN)/pytest -m "not e2e and not slow"
 
 e2e: install redis
-	$(BIN)/pytest -m e2e
+	$(BIN)/pytest -m "e2e and not slow"
+
+# Fault tests on the real stack (minutes to an hour); prints the results table.
+# Size: make chaos CHAOS_STORIES=2000
+CHAOS_STORIES ?= 2000
+chaos: install redis
+	WIREFEED_CHAOS_STORIES=$(CHAOS_STORIES) $(BIN)/pytest -m slow -s -p no:cacheprovider tests/e2e/test_chaos.py
 
 clean:
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache

@@ -31,9 +31,10 @@ import redis
 from bench.corpus import stories
 from bench.noop import DONE_KEY, NOOP_QUEUES
 from wirefeed.layout import feed_key
+from wirefeed.messages import PIPELINE_QUEUES
 from wirefeed.parsers import RawItem, parse
 from wirefeed.settings import Settings
-from wirefeed.stack import QUEUES, LocalStack, free_port
+from wirefeed.stack import LocalStack, free_port
 from wirefeed.state import Stage, StoryState, load_state
 from wirefeed.storage import S3Store
 from wirefeed.taggers import build_pipeline
@@ -112,7 +113,7 @@ def chains_done(client: redis.Redis, count: int) -> bool:
 
 def engine_ceiling(stack: LocalStack, chains: int) -> float:
     """Chains per second of a no-op ingest→enrich→publish chain on the same settings."""
-    for queue, noop in zip(QUEUES, NOOP_QUEUES, strict=True):
+    for queue, noop in zip(PIPELINE_QUEUES, NOOP_QUEUES, strict=True):
         stack.add(
             f"bench-{noop}",
             [sys.executable, "-m", "celery", "-A", "bench.noop", "worker", "-Q", noop,

@@ -56,6 +56,8 @@ MESSAGES: dict[str, type[Message]] = {
 }
 
 # Each task is routed to the queue its name starts with; a queue is a Redis list.
+# A story passes through the pipeline queues in order; housekeeping runs repairs.
+PIPELINE_QUEUES: tuple[str, ...] = ("ingest", "enrich", "publish")
 QUEUES: tuple[str, ...] = tuple(dict.fromkeys(task.split(".")[0] for task in MESSAGES))
 
 
