@@ -71,9 +71,8 @@ def stack_settings(stack: LocalStack) -> Settings:
     return Settings.from_env(stack.env())
 
 
-@pytest.fixture(scope="session")
-def stack_store(stack: LocalStack, stack_settings: Settings) -> S3Store:
-    """A boto3-backed store on the stack's S3 endpoint, over HTTP."""
+def store_for(stack: LocalStack) -> S3Store:
+    """A boto3-backed store on a stack's S3 endpoint, over HTTP, with its credentials."""
     import boto3
 
     env = stack.env()
@@ -84,7 +83,13 @@ def stack_store(stack: LocalStack, stack_settings: Settings) -> S3Store:
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
-    return S3Store(stack_settings, client=client)
+    return S3Store(Settings.from_env(env), client=client)
+
+
+@pytest.fixture(scope="session")
+def stack_store(stack: LocalStack) -> S3Store:
+    """A boto3-backed store on the stack's S3 endpoint, over HTTP."""
+    return store_for(stack)
 
 
 @pytest.fixture(scope="session")

@@ -30,11 +30,10 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, store_for
 from wirefeed.layout import feed_key
 from wirefeed.pipeline import load_story
 from wirefeed.publishing import load_feed_document
-from wirefeed.settings import Settings
 from wirefeed.stack import LocalStack, free_port
 from wirefeed.state import Stage, load_state
 from wirefeed.storage import S3Store
@@ -101,17 +100,7 @@ def chaos_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
 
 @pytest.fixture(scope="module")
 def chaos_store(chaos_stack: LocalStack) -> S3Store:
-    import boto3
-
-    env = chaos_stack.env()
-    client = boto3.client(
-        "s3",
-        endpoint_url=chaos_stack.s3_endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-    return S3Store(Settings.from_env(env), client=client)
+    return store_for(chaos_stack)
 
 
 # -- load ---------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ def worker(stack: LocalStack) -> Iterator[str]:
              "WIREFEED_TASK_MAX_RETRIES": str(MAX_RETRIES)},
     )  # fmt: skip
     url = stack.metrics_url(name)
-    wait_for(lambda: _get(url), timeout=60)
+    # A cold start on a busy 2-core machine can take minutes (imports, then the pool).
+    wait_for(lambda: _get(url), timeout=300)
     try:
         yield url
     finally:
