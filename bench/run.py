@@ -34,7 +34,7 @@ from wirefeed.layout import feed_key
 from wirefeed.messages import PIPELINE_QUEUES
 from wirefeed.parsers import RawItem, parse
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack, free_port
+from wirefeed.stack import LocalStack, exit_on_sigterm, free_port
 from wirefeed.state import Stage, StoryState, load_state
 from wirefeed.storage import S3Store
 from wirefeed.taggers import build_pipeline
@@ -330,6 +330,7 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=5000)
     parser.add_argument("--run-dir", type=Path, default=ROOT / ".run" / "bench")
     args = parser.parse_args()
+    exit_on_sigterm()
     payloads = stories(args.stories)
     taggers = Settings.from_env().taggers
     results: dict[str, Any] = {"machine": machine(), "taggers": list(taggers)}

@@ -49,6 +49,15 @@ def _credentials(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so a ``finally: stack.stop()`` runs when we are stopped."""
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
 class StackError(RuntimeError):
     """A part of the local stack could not be started."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-import signal
 import time
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +13,7 @@ from rich.console import Console
 
 from wirefeed.layout import feed_key
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack
+from wirefeed.stack import LocalStack, exit_on_sigterm
 
 app = typer.Typer(help="Run the whole pipeline on this machine.", no_args_is_help=True)
 console = Console()
@@ -83,7 +82,7 @@ def stack_up(
         s3_bucket=settings.s3_bucket,
         api_port=settings.api_port,
     )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    exit_on_sigterm()
     console.print("Starting Redis, the S3 endpoint, the workers and the API…")
     stack.start()
     try:
