@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e chaos clean redis install bench bench-quick
+.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install: $(STAMP)
 redis:
 	@bash infra/ensure-redis.sh
 
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads one).
+chromium:
+	@bash infra/ensure-chromium.sh
+
 run: install redis
 	WIREFEED_DEV_MODE=1 $(BIN)/wirefeed stack up --samples samples
 
@@ -26,13 +30,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install redis lint
+test: install redis chromium lint
 	$(BIN)/pytest
 
 unit: install
 	$(BIN)/pytest -m "not e2e and not slow"
 
-e2e: install redis
+e2e: install redis chromium
 	$(BIN)/pytest -m "e2e and not slow"
 
 # Fault tests on the real stack (minutes to an hour); prints the results table.

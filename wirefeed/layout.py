@@ -46,3 +46,16 @@ def quarantine_key(item_id: str) -> str:
 def deadletter_key(task_id: str) -> str:
     """A task that failed for good, with its reason."""
     return f"deadletter/{task_id}.json"
+
+
+def job_key(job_id: str) -> str:
+    """An editorial action's job: its progress and which feeds it rewrote."""
+    return f"jobs/{job_id}.json"
+
+
+def version_key(story_id: str, version: str, stamp: str) -> str:
+    """A version of a story that an editorial action replaced."""
+    return f"state/versions/{story_id}/{version}-{stamp}.json"
+
+
+AUDIT_PREFIX = "audit/"

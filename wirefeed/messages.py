@@ -26,15 +26,34 @@ class IngestStory(Message):
 
 
 class EnrichStory(Message):
-    """``enrich.enrich_story``: tag the current version of a story."""
+    """``enrich.enrich_story``: tag the current version of a story.
+
+    With a ``job_id`` (an editor's correction) the story is then published at once
+    under that job instead of waiting for the coalescing window.
+    """
 
     story_id: str
+    job_id: str | None = None
 
 
 class PublishStory(Message):
     """``publish.publish_story``: route a story to the feeds it touches."""
 
     story_id: str
+
+
+class PublishNow(Message):
+    """``publish.publish_now``: an editor's action; bring the story's feeds up to date now."""
+
+    story_id: str
+    job_id: str
+
+
+class RebuildFeeds(Message):
+    """``publish.rebuild_feeds``: render one feed (or every feed when null) from the stories."""
+
+    feed_id: str | None
+    job_id: str
 
 
 class RenderFeed(Message):
@@ -53,6 +72,8 @@ MESSAGES: dict[str, type[Message]] = {
     "publish.publish_story": PublishStory,
     "publish.render_feed": RenderFeed,
     "housekeeping.reconcile": Reconcile,
+    "publish.publish_now": PublishNow,
+    "publish.rebuild_feeds": RebuildFeeds,
 }
 
 # Each task is routed to the queue its name starts with; a queue is a Redis list.

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from wirefeed.layout import raw_key as raw_key_for
 from wirefeed.layout import story_key
-from wirefeed.model import Story, utcnow
+from wirefeed.model import PubStatus, Story, utcnow
 from wirefeed.parsers import ParseError, RawItem, parse
 from wirefeed.quarantine import quarantine
 from wirefeed.state import Stage, record_stage
@@ -112,6 +112,8 @@ def supersedes(new: Story, current: Story | None) -> bool:
     """Whether ``new`` should replace the stored version ``current``."""
     if current is None:
         return True
+    if current.pubstatus is PubStatus.canceled:
+        return False  # a kill is final: no later version brings the story back
     if new.version_key() != current.version_key():
         return new.version_key() > current.version_key()
     return new.content_hash() != current.content_hash()

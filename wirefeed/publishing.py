@@ -45,12 +45,18 @@ class FeedUpdate:
 
 
 def update_feed(
-    store: BlobStore, settings: Settings, spec: FeedSpec, story_ids: list[str]
+    store: BlobStore,
+    settings: Settings,
+    spec: FeedSpec,
+    story_ids: list[str],
+    *,
+    force: bool = False,
 ) -> FeedUpdate:
     """Apply the current state of ``story_ids`` to a feed, then upload what changed.
 
     Each story is put in (or replaces its earlier version) when the feed selects it,
-    and taken out otherwise. Formats whose rendering did not change are not uploaded.
+    and taken out otherwise. Formats whose rendering did not change are not uploaded,
+    unless ``force`` (a rebuild) asks for every format to be written again.
     """
     doc = load_feed_document(store, spec.id)
     result = FeedUpdate(feed_id=spec.id)
@@ -67,7 +73,7 @@ def update_feed(
     for fmt in RENDERED_FORMATS:
         body = render(spec, doc, settings, fmt)
         digest = hashlib.sha256(body).hexdigest()
-        if doc.uploaded_hashes.get(fmt) == digest:
+        if not force and doc.uploaded_hashes.get(fmt) == digest:
             result.unchanged.append(fmt)
             continue
         store.put(

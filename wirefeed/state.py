@@ -25,6 +25,8 @@ class Stage(StrEnum):
     enriched = "enriched"
     published = "published"
     quarantined = "quarantined"
+    # An editor changed the story (correction, kill, embargo, republish).
+    edited = "edited"
 
 
 class Transition(BaseModel):

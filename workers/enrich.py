@@ -18,7 +18,10 @@ def taggers() -> TaggerPipeline:
 
 
 @celery_app.task(name="enrich.enrich_story", base=WirefeedTask, bind=True)
-def enrich_story(self: WirefeedTask, story_id: str) -> None:
-    """Tag the story and hand it to publishing."""
+def enrich_story(self: WirefeedTask, story_id: str, job_id: str | None = None) -> None:
+    """Tag the story and hand it to publishing (at once, for an editor's job)."""
     if pipeline.enrich(self.store, story_id, taggers()) is not None:
-        celery_app.send_task("publish.publish_story", args=[story_id])
+        if job_id is None:
+            celery_app.send_task("publish.publish_story", args=[story_id])
+        else:
+            celery_app.send_task("publish.publish_now", args=[story_id, job_id])

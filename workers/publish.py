@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
+from wirefeed import editorial, jobs
 from wirefeed.coalesce import FeedScheduler
 from wirefeed.metrics import observe_feed_render
 from wirefeed.model import utcnow
@@ -11,7 +13,7 @@ from wirefeed.publishing import feeds_to_update, update_feed
 from wirefeed.state import Stage, record_stage
 from wirefeed.subscriptions import Subscriptions
 from workers.app import celery_app
-from workers.base import WirefeedTask
+from workers.base import TRANSIENT_ERRORS, WirefeedTask
 
 
 class PublishTask(WirefeedTask):
@@ -59,3 +61,42 @@ def render_feed(self: PublishTask, feed_id: str) -> list[str]:
         self.scheduler.done(feed_id, story_ids)
     observe_feed_render(feed_id, update.uploaded, update.unchanged, arrivals, utcnow())
     return update.uploaded
+
+
+class EditTask(PublishTask):
+    """An editor's action: a failure for good also fails its job, so it is never silent."""
+
+    abstract = True
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+        job_id = kwargs.get("job_id") or args[-1]
+        jobs.finish(self.store, job_id, jobs.JobStatus.failed, f"{type(exc).__name__}: {exc}")
+
+
+@celery_app.task(
+    name="publish.publish_now",
+    base=EditTask,
+    bind=True,
+    autoretry_for=(*TRANSIENT_ERRORS, editorial.FeedBusy),
+)
+def publish_now(self: EditTask, story_id: str, job_id: str) -> list[str]:
+    """Bring every feed the story touches up to date now, and report to the job."""
+    return editorial.publish_now(
+        self.store, self.settings, self.subscriptions, self.scheduler, story_id, job_id
+    )
+
+
+@celery_app.task(
+    name="publish.rebuild_feeds",
+    base=EditTask,
+    bind=True,
+    autoretry_for=(*TRANSIENT_ERRORS, editorial.FeedBusy),
+)
+def rebuild_feeds(self: EditTask, feed_id: str | None, job_id: str) -> list[str]:
+    """Render one feed, or all of them, again from the stored stories."""
+    return editorial.rebuild_feeds(
+        self.store, self.settings, self.subscriptions, self.scheduler, feed_id, job_id
+    )

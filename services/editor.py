@@ -1,0 +1,356 @@
+"""Editor API (``/v1/editor``): actions on stories and feeds, their jobs, the audit log.
+
+Every action answers 202 with a job id at once; the job reports which feeds were
+rewritten and when. Reads need any account; each action needs its role (401 without
+a valid token, 403 with the wrong role, and a refused attempt is audited).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
+
+from services.context import Context, get_context
+from wirefeed import audit, editorial, jobs
+from wirefeed.quarantine import list_records, release
+from wirefeed.state import load_state
+from wirefeed.users import Action, Directory, User
+
+router = APIRouter(prefix="/v1/editor", tags=["editor"])
+SESSION_COOKIE = "wirefeed_session"
+_ERROR_STATUS = {
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "conflict": status.HTTP_409_CONFLICT,
+    "invalid": status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+
+
+def directory(request: Request) -> Directory:
+    """The accounts, read once per app."""
+    found: Directory | None = getattr(request.app.state, "directory", None)
+    if found is None:
+        found = Directory.from_settings(get_context(request).settings)
+        request.app.state.directory = found
+    return found
+
+
+def current_user(request: Request) -> User:
+    """The account behind the bearer token (or the web page's session cookie); 401 if none."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        token = request.cookies.get(SESSION_COOKIE, "")
+    user = directory(request).authenticate(token) if token else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "a valid editor token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+def authorise(
+    context: Context,
+    user: User,
+    action: Action,
+    *,
+    story_id: str | None = None,
+    feed_id: str | None = None,
+) -> None:
+    """Refuse (403, audited) a user whose roles do not allow ``action``."""
+    if user.may(action):
+        return
+    audit.record(
+        context.store,
+        audit.AuditEntry(user=user.name, action=action, result=audit.Result.refused,
+                         story_id=story_id, feed_id=feed_id, detail="role not allowed"),
+    )  # fmt: skip
+    raise HTTPException(status.HTTP_403_FORBIDDEN, f"{user.name} may not {action}")
+
+
+def allowed(action: Action) -> Callable[..., User]:
+    """Dependency: the current user, who must hold the role ``action`` needs (else 403)."""
+
+    def check(
+        request: Request,
+        user: User = Depends(current_user),
+        context: Context = Depends(get_context),
+    ) -> User:
+        params = request.path_params
+        authorise(context, user, action,
+                  story_id=params.get("story_id"), feed_id=params.get("feed_id"))  # fmt: skip
+        return user
+
+    return check
+
+
+class JobAccepted(BaseModel):
+    """The answer to an action: the job that carries it out."""
+
+    job_id: str
+    status_url: str
+
+
+def start(
+    context: Context,
+    user: User,
+    action: Action,
+    run: Callable[[], object],
+    task: tuple[str | None, ...] | None,
+    *,
+    story_id: str | None = None,
+    feed_id: str | None = None,
+    detail: str | None = None,
+) -> jobs.Job:
+    """Do an action's synchronous part, open its job, audit it, and queue ``task`` + job id.
+
+    A refused action is audited and answered with 404/409/422 and its reason; with no
+    ``task`` the job is finished at once.
+    """
+    entry = audit.AuditEntry(
+        user=user.name, action=action, result=audit.Result.refused,
+        story_id=story_id, feed_id=feed_id, detail=detail,
+    )  # fmt: skip
+    try:
+        run()
+    except editorial.EditorialError as error:
+        audit.record(context.store, entry.model_copy(update={"detail": error.reason}))
+        raise HTTPException(_ERROR_STATUS[error.code], error.reason) from error
+    job = jobs.create_job(
+        context.store,
+        jobs.Job(action=action, user=user.name, story_id=story_id, feed_id=feed_id, detail=detail),
+    )
+    audit.record(
+        context.store,
+        entry.model_copy(update={"result": audit.Result.requested, "job_id": job.id}),
+    )
+    if task is None:
+        return jobs.finish(context.store, job.id) or job
+    try:
+        context.enqueue(*task, job.id)
+    except Exception as exc:  # the broker is down: say so, and leave no job hanging
+        jobs.finish(context.store, job.id, jobs.JobStatus.failed, f"not queued: {exc}")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the queue is down") from exc
+    return job
+
+
+def accepted(request: Request, job: jobs.Job) -> JobAccepted:
+    """The 202 body for a job."""
+    return JobAccepted(job_id=job.id, status_url=str(request.url_for("job_status", job_id=job.id)))
+
+
+class KillRequest(BaseModel):
+    """Why the story is killed (kept in the tombstone and the audit log)."""
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class EmbargoRequest(BaseModel):
+    """Hold the story until this time."""
+
+    until: datetime
+
+
+@router.post("/stories/{story_id}/republish", status_code=202, response_model=JobAccepted)
+def republish(
+    story_id: str,
+    request: Request,
+    user: User = Depends(allowed(Action.republish)),
+    context: Context = Depends(get_context),
+) -> JobAccepted:
+    """Send the current version to its feeds again: same guid, ``updated`` bumped."""
+    run = lambda: editorial.republish(context.store, story_id, user.name)  # noqa: E731
+    job = start(context, user, Action.republish, run, ("publish.publish_now", story_id),
+                story_id=story_id)  # fmt: skip
+    return accepted(request, job)
+
+
+@router.post("/stories/{story_id}/correct", status_code=202, response_model=JobAccepted)
+def correct(
+    story_id: str,
+    body: editorial.Correction,
+    request: Request,
+    user: User = Depends(allowed(Action.correct)),
+    context: Context = Depends(get_context),
+) -> JobAccepted:
+    """A new version from an edited headline, body or tags, with a note readers see.
+
+    A changed headline or body is tagged again (editor tags are kept) before it goes out.
+    """
+    run = lambda: editorial.correct(context.store, story_id, user.name, body)  # noqa: E731
+    task = "enrich.enrich_story" if body.changes_text else "publish.publish_now"
+    job = start(context, user, Action.correct, run, (task, story_id),
+                story_id=story_id, detail=body.note)  # fmt: skip
+    return accepted(request, job)
+
+
+@router.post("/stories/{story_id}/kill", status_code=202, response_model=JobAccepted)
+def kill(
+    story_id: str,
+    body: KillRequest,
+    request: Request,
+    user: User = Depends(allowed(Action.kill)),
+    context: Context = Depends(get_context),
+) -> JobAccepted:
+    """Take the story out of every feed and archive, leaving a tombstone that stays."""
+    run = lambda: editorial.kill(context.store, story_id, user.name, body.reason)  # noqa: E731
+    job = start(context, user, Action.kill, run, ("publish.publish_now", story_id),
+                story_id=story_id, detail=body.reason)  # fmt: skip
+    return accepted(request, job)
+
+
+@router.post("/stories/{story_id}/embargo", status_code=202, response_model=JobAccepted)
+def set_embargo(
+    story_id: str,
+    body: EmbargoRequest,
+    request: Request,
+    user: User = Depends(allowed(Action.embargo)),
+    context: Context = Depends(get_context),
+) -> JobAccepted:
+    """Hold the story out of the feeds until ``until``."""
+    run = lambda: editorial.set_embargo(context.store, story_id, user.name, body.until)  # noqa: E731
+    job = start(context, user, Action.embargo, run, ("publish.publish_now", story_id),
+                story_id=story_id, detail=f"until {body.until.isoformat()}")  # fmt: skip
+    return accepted(request, job)
+
+
+@router.post("/stories/{story_id}/embargo/release", status_code=202, response_model=JobAccepted)
+def release_embargo(
+    story_id: str,
+    request: Request,
+    user: User = Depends(allowed(Action.embargo)),
+    context: Context = Depends(get_context),
+) -> JobAccepted:
+    """Release an embargoed story to its feeds now."""
+    run = lambda: editorial.set_embargo(context.store, story_id, user.name, None)  # noqa: E731
+    job = start(context, user, Action.embargo, run, ("publish.publish_now", story_id),
+                story_id=story_id, detail="release")  # fmt: skip
+    return accepted(request, job)
+
+
+@router.post("/feeds/rebuild", status_code=202, response_model=JobAccepted)
+def rebuild_all(
+    request: Request,
+    user: User = Depends(allowed(Action.rebuild)),
+    context: Context = Depends(get_context),
+) -> JobAccepted:
+    """Render every feed again from the stored stories."""
+    return rebuild(None, request, user, context)
+
+
+@router.post("/feeds/{feed_id}/rebuild", status_code=202, response_model=JobAccepted)
+def rebuild(
+    feed_id: str | None,
+    request: Request,
+    user: User = Depends(allowed(Action.rebuild)),
+    context: Context = Depends(get_context),
+) -> JobAccepted:
+    """Render one feed again from the stored stories, uploading every format."""
+    job = start(context, user, Action.rebuild, lambda: None,
+                ("publish.rebuild_feeds", feed_id), feed_id=feed_id)  # fmt: skip
+    return accepted(request, job)
+
+
+@router.post("/quarantine/{item_id}/replay", status_code=202, response_model=JobAccepted)
+def replay(
+    item_id: str,
+    request: Request,
+    user: User = Depends(allowed(Action.replay)),
+    context: Context = Depends(get_context),
+) -> JobAccepted:
+    """Hand a quarantined item that parses now back to ingest; the job ends once queued."""
+
+    def run() -> None:
+        replayed = editorial.check_replay(context.store, item_id)
+        context.enqueue("ingest.ingest_story", replayed.raw_key)
+        release(context.store, item_id)
+
+    job = start(context, user, Action.replay, run, None, detail=f"quarantine item {item_id}")
+    return accepted(request, job)
+
+
+@router.get("/jobs/{job_id}", name="job_status", response_model=jobs.Job)
+def job_status(
+    job_id: str, _: User = Depends(current_user), context: Context = Depends(get_context)
+) -> jobs.Job:
+    """A job's progress: ``queued`` until every feed is rewritten, then ``done`` or ``failed``."""
+    job = jobs.load_job(context.store, job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such job")
+    return job
+
+
+@router.get("/audit", response_model=list[audit.AuditEntry])
+def audit_log(
+    story_id: str | None = None,
+    feed_id: str | None = None,
+    user: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    _: User = Depends(current_user),
+    context: Context = Depends(get_context),
+) -> list[audit.AuditEntry]:
+    """Audit entries by story, feed, user and time range, newest first."""
+    return audit.query(context.store, story_id=story_id, feed_id=feed_id, user=user,
+                       since=since, until=until, limit=limit)  # fmt: skip
+
+
+@router.get("/stories")
+def stories(
+    status_: str = Query("", alias="status"),
+    source: str = "",
+    subject: str = "",
+    text: str = "",
+    limit: int = Query(100, ge=1, le=1000),
+    _: User = Depends(current_user),
+    context: Context = Depends(get_context),
+) -> list[dict[str, Any]]:
+    """Recent stories with their status, tags and feeds, filtered."""
+    wanted = editorial.StoryFilter(
+        status=status_, source=source, subject=subject, text=text, limit=limit
+    )
+    return [
+        {"id": r.story.id, "headline": r.story.headline, "source": r.story.source,
+         "version": r.story.version, "versioncreated": r.story.versioncreated.isoformat(),
+         "status": r.status, "feeds": r.feeds,
+         "subjects": [t.name for t in r.story.subjects]}
+        for r in editorial.recent_stories(context.store, wanted)
+    ]  # fmt: skip
+
+
+@router.get("/stories/{story_id}")
+def story_detail(
+    story_id: str, _: User = Depends(current_user), context: Context = Depends(get_context)
+) -> dict[str, Any]:
+    """A story's versions, timeline, feeds and audit trail."""
+    known = editorial.versions(context.store, story_id)
+    if not known:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
+    state = load_state(context.store, story_id)
+    return {
+        "id": story_id,
+        "current": known[-1].model_dump(mode="json", exclude_none=True),
+        "versions": [
+            {
+                "version": s.version,
+                "versioncreated": s.versioncreated.isoformat(),
+                "headline": s.headline,
+            }
+            for s in known
+        ],
+        "state": state.model_dump(mode="json") if state else None,
+        "audit": [e.model_dump(mode="json") for e in audit.query(context.store, story_id=story_id)],
+    }
+
+
+@router.get("/quarantine")
+def quarantined(
+    _: User = Depends(current_user), context: Context = Depends(get_context)
+) -> list[dict[str, Any]]:
+    """Items set aside, with their reason."""
+    return [r.model_dump(mode="json") for r in list_records(context.store)]
