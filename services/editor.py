@@ -124,17 +124,18 @@ def start(
         context.store,
         jobs.Job(action=action, user=user.name, story_id=story_id, feed_id=feed_id, detail=detail),
     )
-    audit.record(
-        context.store,
-        entry.model_copy(update={"result": audit.Result.requested, "job_id": job.id}),
-    )
+    requested = entry.model_copy(update={"result": audit.Result.requested, "job_id": job.id})
     if task is None:
+        audit.record(context.store, requested)
         return jobs.finish(context.store, job.id) or job
     try:
         context.enqueue(*task, job.id)
     except Exception as exc:  # the broker is down: say so, and leave no job hanging
+        audit.record(context.store, requested)
         jobs.finish(context.store, job.id, jobs.JobStatus.failed, f"not queued: {exc}")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the queue is down") from exc
+    # Audited once queued, so the audit writes do not delay a kill.
+    audit.record(context.store, requested)
     return job
 
 

@@ -20,6 +20,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 EDITOR_TOKEN = "dev-token-editor"
+# A busy 2-core machine renders pages slowly; waits are for the page, not a performance test.
+expect.set_options(timeout=30_000)
 CORRECTED = "Russian crew returns to Earth after filming the first feature film in orbit"
 
 
@@ -35,7 +37,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1366, "height": 800})
     opened = context.new_page()
-    opened.set_default_timeout(15_000)
+    opened.set_default_timeout(30_000)
     opened.on("dialog", lambda dialog: dialog.accept())  # the confirmation step
     yield opened
     context.close()
@@ -52,7 +54,7 @@ def test_an_editor_corrects_then_kills_the_seed_story(
     payload = (fixtures / "seed-story.txt").read_bytes()
     story_id = api.post("/v1/stories", params={"source": "desk"}, content=payload,
                         headers={"Content-Type": "text/plain"}).json()["id"]  # fmt: skip
-    wait_for(lambda: api.get(f"/v1/stories/{story_id}").json()["state"] == "published", 60)
+    wait_for(lambda: api.get(f"/v1/stories/{story_id}").json()["state"] == "published", 180)
 
     page.goto(f"{stack.api_url}/editor/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
@@ -72,7 +74,7 @@ def test_an_editor_corrects_then_kills_the_seed_story(
     page.get_by_label("Correction note").fill("Earth is capitalised; it was a feature film.")
     page.get_by_role("button", name="Publish correction").click()
     job = page.locator("#job")
-    expect(job).to_contain_text("Correct done", timeout=20_000)
+    expect(job).to_contain_text("Correct done")
     expect(job).to_contain_text("Feed all rewritten")
     shot(page, "2-corrected")
 
@@ -88,7 +90,7 @@ def test_an_editor_corrects_then_kills_the_seed_story(
     page.get_by_text("Kill…").click()
     page.get_by_label("Reason").fill("Legal asked us to withdraw it.")
     page.get_by_role("button", name="Kill story").click()
-    expect(job).to_contain_text("Kill done", timeout=20_000)
+    expect(job).to_contain_text("Kill done")
     expect(job).to_contain_text("story not in the feed")
     shot(page, "4-killed")
 
