@@ -42,7 +42,8 @@ STEP_TASKS = {
     "enrich": "enrich.enrich_story",
     "publish": "publish.publish_story",
 }
-_NEXT_STEP = {Stage.parsed: "enrich", Stage.enriched: "publish"}
+# An editor's change whose publication was lost (a kill above all) is published again.
+_NEXT_STEP = {Stage.parsed: "enrich", Stage.enriched: "publish", Stage.edited: "publish"}
 
 Enqueue = Callable[[str, str], None]
 log = structlog.get_logger(__name__)

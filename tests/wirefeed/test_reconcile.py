@@ -40,6 +40,7 @@ def test_quarantined_payload_is_left_alone() -> None:
         (Stage.received, "ingest"),
         (Stage.parsed, "enrich"),
         (Stage.enriched, "publish"),
+        (Stage.edited, "publish"),
         (Stage.published, None),
         (Stage.quarantined, None),
     ],
