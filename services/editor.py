@@ -144,6 +144,21 @@ def accepted(request: Request, job: jobs.Job) -> JobAccepted:
     return JobAccepted(job_id=job.id, status_url=str(request.url_for("job_status", job_id=job.id)))
 
 
+def story_job(
+    request: Request,
+    context: Context,
+    user: User,
+    action: Action,
+    run: Callable[[], object],
+    story_id: str,
+    detail: str | None = None,
+    task: str = "publish.publish_now",
+) -> JobAccepted:
+    """Start a per-story action whose job ``task`` carries out with the story id."""
+    job = start(context, user, action, run, (task, story_id), story_id=story_id, detail=detail)
+    return accepted(request, job)
+
+
 class KillRequest(BaseModel):
     """Why the story is killed (kept in the tombstone and the audit log)."""
 
@@ -165,9 +180,7 @@ def republish(
 ) -> JobAccepted:
     """Send the current version to its feeds again: same guid, ``updated`` bumped."""
     run = lambda: editorial.republish(context.store, story_id, user.name)  # noqa: E731
-    job = start(context, user, Action.republish, run, ("publish.publish_now", story_id),
-                story_id=story_id)  # fmt: skip
-    return accepted(request, job)
+    return story_job(request, context, user, Action.republish, run, story_id)
 
 
 @router.post("/stories/{story_id}/correct", status_code=202, response_model=JobAccepted)
@@ -184,9 +197,7 @@ def correct(
     """
     run = lambda: editorial.correct(context.store, story_id, user.name, body)  # noqa: E731
     task = "enrich.enrich_story" if body.changes_text else "publish.publish_now"
-    job = start(context, user, Action.correct, run, (task, story_id),
-                story_id=story_id, detail=body.note)  # fmt: skip
-    return accepted(request, job)
+    return story_job(request, context, user, Action.correct, run, story_id, body.note, task)
 
 
 @router.post("/stories/{story_id}/kill", status_code=202, response_model=JobAccepted)
@@ -199,9 +210,7 @@ def kill(
 ) -> JobAccepted:
     """Take the story out of every feed and archive, leaving a tombstone that stays."""
     run = lambda: editorial.kill(context.store, story_id, user.name, body.reason)  # noqa: E731
-    job = start(context, user, Action.kill, run, ("publish.publish_now", story_id),
-                story_id=story_id, detail=body.reason)  # fmt: skip
-    return accepted(request, job)
+    return story_job(request, context, user, Action.kill, run, story_id, body.reason)
 
 
 @router.post("/stories/{story_id}/embargo", status_code=202, response_model=JobAccepted)
@@ -214,9 +223,8 @@ def set_embargo(
 ) -> JobAccepted:
     """Hold the story out of the feeds until ``until``."""
     run = lambda: editorial.set_embargo(context.store, story_id, user.name, body.until)  # noqa: E731
-    job = start(context, user, Action.embargo, run, ("publish.publish_now", story_id),
-                story_id=story_id, detail=f"until {body.until.isoformat()}")  # fmt: skip
-    return accepted(request, job)
+    detail = f"until {body.until.isoformat()}"
+    return story_job(request, context, user, Action.embargo, run, story_id, detail)
 
 
 @router.post("/stories/{story_id}/embargo/release", status_code=202, response_model=JobAccepted)
@@ -228,9 +236,7 @@ def release_embargo(
 ) -> JobAccepted:
     """Release an embargoed story to its feeds now."""
     run = lambda: editorial.set_embargo(context.store, story_id, user.name, None)  # noqa: E731
-    job = start(context, user, Action.embargo, run, ("publish.publish_now", story_id),
-                story_id=story_id, detail="release")  # fmt: skip
-    return accepted(request, job)
+    return story_job(request, context, user, Action.embargo, run, story_id, "release")
 
 
 @router.post("/feeds/rebuild", status_code=202, response_model=JobAccepted)

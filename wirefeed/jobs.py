@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -50,7 +50,8 @@ class Job(BaseModel):
     story_id: str | None = None
     feed_id: str | None = None
     status: JobStatus = JobStatus.queued
-    created: datetime = Field(default_factory=utcnow)
+    # Full precision: how long a kill took is read from these times.
+    created: datetime = Field(default_factory=lambda: datetime.now(UTC))
     finished: datetime | None = None
     feeds: list[FeedWrite] = Field(default_factory=list)
     detail: str | None = None
@@ -104,7 +105,8 @@ def note_feed_write(
 
     def change(job: Job) -> None:
         job.feeds = [w for w in job.feeds if w.feed_id != feed_id]
-        job.feeds.append(FeedWrite(feed_id=feed_id, at=utcnow(), formats=formats, in_feed=in_feed))
+        now = datetime.now(UTC)
+        job.feeds.append(FeedWrite(feed_id=feed_id, at=now, formats=formats, in_feed=in_feed))
 
     update_job(store, job_id, change)
 
