@@ -42,7 +42,11 @@ class Settings:
     coalesce_window_s: float = 1.0
     max_payload_bytes: int = 5 * 1024 * 1024
     default_source: str = "wire"
-    taggers: tuple[str, ...] = ("keywords",)
+    # The tagger pipeline, in order (wirefeed/taggers); "keywords" alone is the fast
+    # option for runs that want tagging (almost) off, "" turns it off entirely.
+    taggers: tuple[str, ...] = ("language", "dateline", "entities", "topics", "yake")
+    # The newsroom vocabulary (YAML); empty means the one shipped in wirefeed/data.
+    vocabulary_path: str = ""
     task_max_retries: int = 16
     visibility_timeout_s: int = 3600
     # A worker serves its Prometheus metrics on this port (0: not at all).

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from wirefeed.model import Creator, Story, Tag
 from wirefeed.sanitize import html_to_text
+from wirefeed.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -58,6 +61,11 @@ def story_text(story: Story) -> str:
     return f"{story.headline}\n\n{html_to_text(story.body_html)}"
 
 
+def body_start(story: Story) -> int:
+    """Where the plain-text body begins in ``story_text(story)`` (tag offsets count from it)."""
+    return len(story.headline) + 2
+
+
 class TaggerPipeline:
     """Runs taggers in order and merges what they propose into a story."""
 
@@ -87,26 +95,33 @@ class TaggerPipeline:
         return story.model_copy(update=update)
 
 
-TaggerFactory = Callable[[], Tagger]
+TaggerFactory = Callable[[Settings], Tagger]
 _REGISTRY: dict[str, TaggerFactory] = {}
 
 
-def register(name: str) -> Callable[[TaggerFactory], TaggerFactory]:
-    """Class decorator: make a tagger available under ``name`` in settings."""
+def register(name: str) -> Callable[[type[T]], type[T]]:
+    """Class decorator: make a tagger available under ``name`` in settings.
 
-    def decorate(factory: TaggerFactory) -> TaggerFactory:
-        _REGISTRY[name] = factory
-        return factory
+    The pipeline builds the tagger with ``cls.from_settings(settings)`` when the class
+    has that constructor (taggers with data files or models), else with ``cls()``.
+    """
+
+    def decorate(cls: type[T]) -> type[T]:
+        from_settings = getattr(cls, "from_settings", None)
+        _REGISTRY[name] = from_settings if from_settings else (lambda _settings: cls())
+        return cls
 
     return decorate
 
 
-def build_pipeline(names: Iterable[str]) -> TaggerPipeline:
+def build_pipeline(names: Iterable[str], settings: Settings | None = None) -> TaggerPipeline:
     """Build the taggers named in settings, in that order."""
     # Importing the modules registers their taggers.
-    from wirefeed.taggers import simple  # noqa: F401
+    from wirefeed.taggers import basics, entities, simple, topics  # noqa: F401
 
+    names = list(names)
     unknown = [n for n in names if n not in _REGISTRY]
     if unknown:
         raise ValueError(f"unknown taggers {unknown}; known: {sorted(_REGISTRY)}")
-    return TaggerPipeline([_REGISTRY[n]() for n in names])
+    settings = settings or Settings.from_env()
+    return TaggerPipeline([_REGISTRY[n](settings) for n in names])

@@ -1,0 +1,87 @@
+"""Small taggers: language, dateline place, keywords (YAKE) and slug."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from wirefeed.model import Story, slugify
+from wirefeed.taggers import Proposal, register
+
+# A dateline opens the first paragraph: "MOSCOW, Oct 17 (AFP) -", "PARIS (Reuters) —",
+# "Baikonur, Kazakhstan, Oct. 5 -". The place is the run of words before the first comma
+# or bracket, written in capitals or as a name.
+_DATELINE = re.compile(
+    r"""^\s*
+    (?P<place>[A-Z][A-Za-z.'’-]*(?:\s+[A-Z][A-Za-z.'’-]*){0,3})   # the place
+    (?:,\s*[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?          # ", Kazakhstan"
+    (?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?         # ", Oct 17"
+    \s*(?:\([^)]{1,40}\))?                                       # "(AFP)"
+    \s*[-–—]{1,2}\s""",
+    re.VERBOSE,
+)
+
+
+def dateline_place(body: str) -> str | None:
+    """The place of a dateline at the start of ``body`` ("MOSCOW" → "Moscow"), if any."""
+    match = _DATELINE.match(body)
+    if not match:
+        return None
+    place = match.group("place").strip()
+    return place.title() if place.isupper() else place
+
+
+@register("dateline")
+class DatelineTagger:
+    """The dateline place (ninjs ``located``)."""
+
+    name = "dateline"
+
+    def propose(self, story: Story, text: str) -> Proposal:
+        """The place from the dateline of the first body paragraph."""
+        _, _, body = text.partition("\n\n")
+        return Proposal(located=dateline_place(body))
+
+
+@cache
+def _language_identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@register("language")
+class LanguageTagger:
+    """The story's language as an ISO 639-1 code; the model ships inside py3langid."""
+
+    name = "language"
+    # Below this probability the text is too short or too mixed to say.
+    min_probability = 0.5
+
+    def propose(self, story: Story, text: str) -> Proposal:
+        """The most likely language, when the detector is sure enough."""
+        language, probability = _language_identifier().classify(text)
+        return Proposal(language=str(language) if probability >= self.min_probability else None)
+
+
+@register("yake")
+class YakeTagger:
+    """Keywords by YAKE (statistical, no model or download) and a slug from the headline."""
+
+    name = "yake"
+
+    def __init__(self, top: int = 8) -> None:
+        import yake
+
+        self.top = top
+        self.extractor = yake.KeywordExtractor(lan="en", n=2, dedup_lim=0.7, top=top * 2)
+
+    def propose(self, story: Story, text: str) -> Proposal:
+        """The best-scored keywords (lower case, no duplicates) and the slug."""
+        keywords: list[str] = []
+        for phrase, _score in self.extractor.extract_keywords(text):
+            keyword = phrase.casefold()
+            if keyword not in keywords and not keyword.isdigit():
+                keywords.append(keyword)
+        return Proposal(keywords=keywords[: self.top], slugline=slugify(story.headline))
