@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from wirefeed.model import Creator, Story, Tag
 from wirefeed.sanitize import html_to_text
@@ -107,8 +107,10 @@ def register(name: str) -> Callable[[type[T]], type[T]]:
     """
 
     def decorate(cls: type[T]) -> type[T]:
-        from_settings = getattr(cls, "from_settings", None)
-        _REGISTRY[name] = from_settings if from_settings else (lambda _settings: cls())
+        factory: TaggerFactory = getattr(cls, "from_settings", None) or (
+            lambda _settings: cast(Tagger, cls())
+        )
+        _REGISTRY[name] = factory
         return cls
 
     return decorate

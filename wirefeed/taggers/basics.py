@@ -14,11 +14,11 @@ from wirefeed.taggers import Proposal, register
 # or bracket, written in capitals or as a name.
 _DATELINE = re.compile(
     r"""^\s*
-    (?P<place>[A-Z][A-Za-z.'’-]*(?:\s+[A-Z][A-Za-z.'’-]*){0,3})   # the place
+    (?P<place>[A-Z][A-Za-z.'\u2019-]*(?:\s+[A-Z][A-Za-z.'\u2019-]*){0,3})   # the place
     (?:,\s*[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?          # ", Kazakhstan"
     (?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?         # ", Oct 17"
     \s*(?:\([^)]{1,40}\))?                                       # "(AFP)"
-    \s*[-–—]{1,2}\s""",
+    \s*[-\u2013\u2014]{1,2}\s""",
     re.VERBOSE,
 )
 
@@ -78,10 +78,18 @@ class YakeTagger:
         self.extractor = yake.KeywordExtractor(lan="en", n=2, dedup_lim=0.7, top=top * 2)
 
     def propose(self, story: Story, text: str) -> Proposal:
-        """The best-scored keywords (lower case, no duplicates) and the slug."""
+        """The best-scored keywords (lower case, no duplicates) and the slug.
+
+        A phrase of several words must recur in the story: YAKE otherwise offers
+        accidental neighbours ("movie-making returned").
+        """
         keywords: list[str] = []
+        folded = text.casefold()
         for phrase, _score in self.extractor.extract_keywords(text):
             keyword = phrase.casefold()
-            if keyword not in keywords and not keyword.isdigit():
-                keywords.append(keyword)
+            if keyword in keywords or keyword.isdigit():
+                continue
+            if " " in keyword and folded.count(keyword) < 2:
+                continue
+            keywords.append(keyword)
         return Proposal(keywords=keywords[: self.top], slugline=slugify(story.headline))

@@ -43,17 +43,93 @@ _LABELS = {
 # Nouns that name what a person is. A name next to one ("actress Yulia Peresild",
 # "Yulia Peresild, Russian actress") is a person whatever the model says.
 _PERSON_ROLES = frozenset(
-    """
-    actor actress artist astronaut athlete author boss captain ceo chairman chairwoman
-    champion chancellor chef cosmonaut coach comedian commander composer correspondent
-    defender designer diplomat director economist editor envoy executive filmmaker
-    forward founder general goalkeeper governor head judge king lawmaker lawyer leader
-    manager mayor midfielder minister musician novelist officer photographer physicist
-    pilot player poet president presenter prince princess producer professor prosecutor
-    queen rapper researcher scientist senator singer son daughter wife husband mother
-    father brother sister secretary skipper sociologist spokesman spokeswoman
-    spokesperson star striker student surgeon teacher writer
-    """.split()
+    [
+        "actor",
+        "actress",
+        "artist",
+        "astronaut",
+        "athlete",
+        "author",
+        "boss",
+        "captain",
+        "ceo",
+        "chairman",
+        "chairwoman",
+        "champion",
+        "chancellor",
+        "chef",
+        "cosmonaut",
+        "coach",
+        "comedian",
+        "commander",
+        "composer",
+        "correspondent",
+        "defender",
+        "designer",
+        "diplomat",
+        "director",
+        "economist",
+        "editor",
+        "envoy",
+        "executive",
+        "filmmaker",
+        "forward",
+        "founder",
+        "general",
+        "goalkeeper",
+        "governor",
+        "head",
+        "judge",
+        "king",
+        "lawmaker",
+        "lawyer",
+        "leader",
+        "manager",
+        "mayor",
+        "midfielder",
+        "minister",
+        "musician",
+        "novelist",
+        "officer",
+        "photographer",
+        "physicist",
+        "pilot",
+        "player",
+        "poet",
+        "president",
+        "presenter",
+        "prince",
+        "princess",
+        "producer",
+        "professor",
+        "prosecutor",
+        "queen",
+        "rapper",
+        "researcher",
+        "scientist",
+        "senator",
+        "singer",
+        "son",
+        "daughter",
+        "wife",
+        "husband",
+        "mother",
+        "father",
+        "brother",
+        "sister",
+        "secretary",
+        "skipper",
+        "sociologist",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "star",
+        "striker",
+        "student",
+        "surgeon",
+        "teacher",
+        "writer",
+    ]
 )
 
 _CONFIDENCE_VOCABULARY = 95
@@ -121,9 +197,7 @@ class _Collector:
 
     def merge_short_forms(self) -> None:
         """Fold "Cruise" into "Tom Cruise" (and any type the model gave the short form)."""
-        people = [
-            c for c in self.by_key.values() if c.type is EntityType.person and " " in c.name
-        ]
+        people = [c for c in self.by_key.values() if c.type is EntityType.person and " " in c.name]
         for key, candidate in list(self.by_key.items()):
             if candidate.entry is not None or " " in candidate.name:
                 continue

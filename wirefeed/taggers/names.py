@@ -17,9 +17,14 @@ _DANGLING_HYPHEN = re.compile(r"(?<=[^\W\d_]{2})-(?=\s)")
 # ("Jean-Pierre", "Coca-Cola", "al-Assad") are capitalised on the right and stay whole.
 _GLUED_HYPHEN = re.compile(r"\b([A-Z][a-z]+)-([a-z]{3,})\b")
 
-_QUOTES = "\"'“”‘’«»„"
-_EDGE_JUNK = _QUOTES + " \t\n-–—,.;:!?()[]{}*/"
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+# Typographic quotes and dashes, spelled as escapes so they cannot be mistaken for ASCII.
+_APOSTROPHES = "'\u2019"
+_QUOTES = '"\u201c\u201d\u2018\u00ab\u00bb\u201e' + _APOSTROPHES
+_DASHES = "-\u2013\u2014"
+_EDGE_JUNK = _QUOTES + _DASHES + " \t\n,.;:!?()[]{}*/"
+_POSSESSIVE = re.compile(f"(?:[{_APOSTROPHES}]s|[{_APOSTROPHES}])$")
+# A phrase between opening and closing quotes: "...", \u201c...\u201d or \u2018...\u2019.
+_QUOTED = re.compile('[\u201c"\u2018]([^\u201c\u201d"\u2018\u2019\n]{2,80}?)[\u201d"\u2019](?!\\w)')
 _LEADING_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _HONORIFIC = re.compile(
     r"^(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Dame|Lord|Lady|Rev|Gen|Col|Capt|Sgt|Lt)\.?\s+"
@@ -67,7 +72,7 @@ def looks_like_name(name: str) -> bool:
         return False
     if not any(ch.isalpha() for ch in name):
         return False
-    if any(ch in name for ch in _QUOTES.replace("'", "").replace("’", "")):
+    if any(ch in name for ch in _QUOTES if ch not in _APOSTROPHES):
         return False
     # Every significant word of a name is capitalised ("Bank of England", "Jean de la Croix").
     significant = [w for w in words if len(w) > 3 or w[0].isupper()]
@@ -80,7 +85,7 @@ def quoted_titles(text: str) -> set[str]:
     A title quoted once stays a title where it appears unquoted later in the story.
     """
     titles = set()
-    for match in re.finditer(r"[“\"‘]([^“”\"‘’\n]{2,80}?)[”\"’](?!\w)", text):
+    for match in _QUOTED.finditer(text):
         inner = match.group(1).strip(" ,.;:")
         if inner and inner[0].isupper() and len(inner.split()) <= 8:
             titles.add(inner.casefold())

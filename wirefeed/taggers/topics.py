@@ -103,9 +103,7 @@ class TopicRules:
 
     def __init__(self, rules: dict[str, list[str]], taxonomy: Taxonomy) -> None:
         problems = [
-            code
-            for code in rules
-            if code not in taxonomy.topics or taxonomy.topics[code].retired
+            code for code in rules if code not in taxonomy.topics or taxonomy.topics[code].retired
         ]
         if problems:
             raise ValueError(f"topic rules name unknown or retired Media Topics: {problems}")

@@ -1,0 +1,80 @@
+"""The tagger pipeline as configured by settings, and what it does to editor tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from wirefeed import pipeline
+from wirefeed.model import Creator, Story, Tag
+from wirefeed.parsers import RawItem
+from wirefeed.settings import Settings
+from wirefeed.storage import MemoryStore
+from wirefeed.taggers import build_pipeline
+
+
+@pytest.fixture(scope="module")
+def full_pipeline():
+    return build_pipeline(Settings().taggers, Settings())
+
+
+def test_default_settings_run_the_full_pipeline(full_pipeline, seed_story: Story) -> None:
+    assert [t.name for t in full_pipeline.taggers] == [
+        "language", "dateline", "entities", "topics", "yake",
+    ]  # fmt: skip
+    tagged = full_pipeline.enrich(seed_story)
+    assert tagged.language == "en"
+    assert {"Oleg Novitskiy", "Elon Musk"} <= {t.name for t in tagged.people}
+    assert "medtop:20000005" in {t.literal for t in tagged.subjects}
+    assert tagged.keywords and tagged.slugline and tagged.word_count
+
+
+def test_tagging_can_be_turned_off(seed_story: Story) -> None:
+    tagged = build_pipeline([], Settings()).enrich(seed_story)
+    assert (tagged.people, tagged.subjects, tagged.keywords) == ([], [], [])
+
+
+def test_unknown_tagger_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="nonsense"):
+        build_pipeline(["entities", "nonsense"], Settings())
+
+
+def test_settings_choose_the_vocabulary_file(tmp_path, seed_story: Story) -> None:
+    vocabulary = tmp_path / "vocabulary.yaml"
+    vocabulary.write_text("entities:\n  - name: Agence France-Presse\n    type: organisation\n"
+                          "    aliases: [AFP]\n")  # fmt: skip
+    taggers = build_pipeline(["entities"], Settings(vocabulary_path=str(vocabulary)))
+    organisations = {t.name for t in taggers.enrich(seed_story).organisations}
+    assert "Agence France-Presse" in organisations and "AFP" not in organisations
+
+
+def test_editor_tags_survive_re_enrichment(full_pipeline, fixtures) -> None:
+    store = MemoryStore()
+    receipt = pipeline.receive(
+        store, RawItem((fixtures / "seed-story.txt").read_bytes(), "text/plain", source="test")
+    )
+    pipeline.ingest(store, receipt.raw_key)
+    first = pipeline.enrich(store, receipt.story_id, full_pipeline)
+    assert first is not None
+
+    # An editor renames a person, removes a machine place and adds a subject of their own.
+    editor_person = Tag(
+        name="Oleg Novitsky", uri="http://www.wikidata.org/entity/Q1", creator=Creator.editor
+    )
+    editor_subject = Tag(
+        name="movies", literal="medtop:20000005", creator=Creator.editor, confidence=100
+    )
+    edited = first.model_copy(update={
+        "people": [editor_person, *first.people],
+        "subjects": [editor_subject, *[t for t in first.subjects
+                                       if t.literal != "medtop:20000005"]],
+    })  # fmt: skip
+    pipeline.save_story(store, edited)
+
+    again = pipeline.enrich(store, receipt.story_id, full_pipeline)
+    assert again is not None
+    assert editor_person in again.people
+    movies = [t for t in again.subjects if t.literal == "medtop:20000005"]
+    assert movies == [editor_subject]  # the machine did not add its own copy or replace it
+    assert {"Oleg Novitskiy", "Tom Cruise"} <= {t.name for t in again.people}
+    # Re-running changes nothing more: enrichment is idempotent.
+    assert pipeline.enrich(store, receipt.story_id, full_pipeline) == again
