@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick
+.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging
 
 $(STAMP): pyproject.toml requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,9 @@ bench: install redis
 
 bench-quick: install redis
 	$(BIN)/python -m bench.run --stories 150 --chains 1000
+
+# Tagging quality (precision/recall/F1, topic accuracy) on bench/tagging-eval.jsonl,
+# throughput and memory; writes the README's tagging table. Add ARGS=--errors to list
+# every wrong tag.
+bench-tagging: install
+	$(BIN)/python -m bench.tagging $(ARGS)

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
 from wirefeed.model import Story, slugify
 from wirefeed.taggers import Proposal, register
-
-# A dateline opens the first paragraph: "MOSCOW, Oct 17 (AFP) -", "PARIS (Reuters) —",
-# "Baikonur, Kazakhstan, Oct. 5 -". The place is the run of words before the first comma
-# or bracket, written in capitals or as a name.
-_DATELINE = re.compile(
-    r"""^\s*
-    (?P<place>[A-Z][A-Za-z.'\u2019-]*(?:\s+[A-Z][A-Za-z.'\u2019-]*){0,3})   # the place
-    (?:,\s*[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?          # ", Kazakhstan"
-    (?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?         # ", Oct 17"
-    \s*(?:\([^)]{1,40}\))?                                       # "(AFP)"
-    \s*[-\u2013\u2014]{1,2}\s""",
-    re.VERBOSE,
-)
-
-
-def dateline_place(body: str) -> str | None:
-    """The place of a dateline at the start of ``body`` ("MOSCOW" → "Moscow"), if any."""
-    match = _DATELINE.match(body)
-    if not match:
-        return None
-    place = match.group("place").strip()
-    return place.title() if place.isupper() else place
+from wirefeed.taggers.names import dateline_place
 
 
 @register("dateline")

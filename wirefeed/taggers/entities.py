@@ -19,7 +19,14 @@ from typing import Any
 from wirefeed.model import Story, Tag
 from wirefeed.settings import Settings
 from wirefeed.taggers import Proposal, body_start, register
-from wirefeed.taggers.names import looks_like_name, prepare_for_ner, quoted_titles, trim_span
+from wirefeed.taggers.names import (
+    dateline_place,
+    dateline_span,
+    looks_like_name,
+    prepare_for_ner,
+    quoted_titles,
+    trim_span,
+)
 from wirefeed.taggers.vocabulary import (
     EntityType,
     Entry,
@@ -190,6 +197,8 @@ class _Collector:
     def add(self, name: str, span: tuple[int, int], vote: EntityType | None, entry: Entry | None):
         key = name.casefold()
         candidate = self.by_key.setdefault(key, _Candidate(name=name, entry=entry))
+        if candidate.name.isupper() and not name.isupper():
+            candidate.name = name  # "Nairobi" in the text beats "NAIROBI" in the dateline
         candidate.entry = candidate.entry or entry
         if vote is not None:
             candidate.votes[vote] += 1
@@ -217,10 +226,18 @@ def find_entities(text: str, vocabulary: Vocabulary, nlp: Any) -> list[_Candidat
     """Every person, organisation and place in ``text``, merged and typed."""
     prepared = prepare_for_ner(text)
     collector = _Collector()
-    vocabulary_spans = []
+    taken: list[tuple[int, int]] = []
     for mention in vocabulary.find(prepared):
-        vocabulary_spans.append((mention.start, mention.end))
+        taken.append((mention.start, mention.end))
         collector.add(mention.entry.name, (mention.start, mention.end), None, mention.entry)
+    body = text.find("\n\n") + 2
+    dateline = dateline_span(text[body:]) if body > 1 else None
+    if dateline is not None:
+        start, end = body + dateline[0], body + dateline[1]
+        if not _overlaps((start, end), taken):
+            # The dateline names a place, whatever the model makes of "NEW YORK".
+            collector.add(dateline_place(text[body:]) or "", (start, end), EntityType.place, None)
+            taken.append((start, end))
     titles = quoted_titles(text)
     for ent in nlp(prepared).ents:
         vote = _LABELS.get(ent.label_)
@@ -228,7 +245,7 @@ def find_entities(text: str, vocabulary: Vocabulary, nlp: Any) -> list[_Candidat
             continue
         start, end = trim_span(prepared, ent.start_char, ent.end_char)
         name = prepared[start:end]
-        if _overlaps((start, end), vocabulary_spans) or not looks_like_name(name):
+        if _overlaps((start, end), taken) or not looks_like_name(name):
             continue
         if name.casefold() in titles or f"the {name}".casefold() in titles:
             continue

@@ -90,3 +90,32 @@ def quoted_titles(text: str) -> set[str]:
         if inner and inner[0].isupper() and len(inner.split()) <= 8:
             titles.add(inner.casefold())
     return titles
+
+
+# A dateline opens the first paragraph: "MOSCOW, Oct 17 (AFP) -", "PARIS (Reuters) —",
+# "Baikonur, Kazakhstan, Oct. 5 -". The place is the run of words before the first comma
+# or bracket, written in capitals or as a name.
+_DATELINE = re.compile(
+    r"""^\s*
+    (?P<place>[A-Z][A-Za-z.'\u2019-]*(?:\s+[A-Z][A-Za-z.'\u2019-]*){0,3})   # the place
+    (?:,\s*[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?          # ", Kazakhstan"
+    (?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?         # ", Oct 17"
+    \s*(?:\([^)]{1,40}\))?                                       # "(AFP)"
+    \s*[-\u2013\u2014]{1,2}\s""",
+    re.VERBOSE,
+)
+
+
+def dateline_span(body: str) -> tuple[int, int] | None:
+    """Where the place of a dateline at the start of ``body`` is, if there is one."""
+    match = _DATELINE.match(body)
+    return match.span("place") if match else None
+
+
+def dateline_place(body: str) -> str | None:
+    """The place of a dateline at the start of ``body`` ("MOSCOW" → "Moscow"), if any."""
+    span = dateline_span(body)
+    if span is None:
+        return None
+    place = body[span[0] : span[1]]
+    return place.title() if place.isupper() else place

@@ -6,7 +6,8 @@ import pytest
 
 from wirefeed.model import Story
 from wirefeed.taggers import story_text
-from wirefeed.taggers.basics import LanguageTagger, YakeTagger, dateline_place
+from wirefeed.taggers.basics import LanguageTagger, YakeTagger
+from wirefeed.taggers.names import dateline_place
 
 
 @pytest.mark.parametrize(
