@@ -14,7 +14,8 @@ from workers.base import WirefeedTask
 @cache
 def taggers() -> TaggerPipeline:
     """The tagger pipeline, built once per worker process (taggers may load models)."""
-    return build_pipeline(Settings.from_env().taggers)
+    settings = Settings.from_env()
+    return build_pipeline(settings.taggers, settings)
 
 
 @celery_app.task(name="enrich.enrich_story", base=WirefeedTask, bind=True)

@@ -22,6 +22,8 @@ PLACES = {"Russia", "Kazakhstan", "Baikonur Cosmodrome", "International Space St
 SUBJECTS = {"medtop:20000005", "medtop:20000739"}  # movies; space exploration
 
 
+# The first story makes the enrich worker load its model: slow on a busy machine.
+@pytest.mark.timeout(600)
 def test_seed_story_tags_reach_s3_and_the_feed_categories(
     api: httpx.Client, stack_store: S3Store, stack_settings: Settings, fixtures: Path
 ) -> None:
@@ -29,7 +31,8 @@ def test_seed_story_tags_reach_s3_and_the_feed_categories(
     answer = api.post("/v1/stories", content=payload, headers={"Content-Type": "text/plain"})
     assert answer.status_code == 202, answer.text
     story_id = answer.json()["id"]
-    wait_for(lambda: api.get(f"/v1/stories/{story_id}").json()["state"] == "published", 90)
+    # Generous: on a busy machine the enrich worker may still be loading its model.
+    wait_for(lambda: api.get(f"/v1/stories/{story_id}").json()["state"] == "published", 400)
 
     story = Story.from_json(stack_store.get(story_key(story_id)).body)
     assert {t.name for t in story.people} >= PEOPLE

@@ -188,6 +188,17 @@ def _role_next_to(text: str, start: int, end: int) -> bool:
     return bool(after and after.group(2).casefold() in _PERSON_ROLES)
 
 
+def _is_short_form(short: str, full: str) -> bool:
+    """Whether ``short`` names the same person as ``full``: one of its words
+    ("Cruise" of "Tom Cruise") or its tail ("Von der Leyen" of "Ursula von der Leyen")."""
+    short_words, full_words = short.casefold().split(), full.casefold().split()
+    if len(short_words) >= len(full_words):
+        return False
+    if len(short_words) == 1:
+        return short_words[0] in full_words
+    return full_words[-len(short_words) :] == short_words
+
+
 class _Collector:
     """Groups mentions into candidates keyed by their normalised name."""
 
@@ -207,19 +218,47 @@ class _Collector:
     def merge_short_forms(self) -> None:
         """Fold "Cruise" into "Tom Cruise" (and any type the model gave the short form)."""
         people = [c for c in self.by_key.values() if c.type is EntityType.person and " " in c.name]
-        for key, candidate in list(self.by_key.items()):
-            if candidate.entry is not None or " " in candidate.name:
+        # Longest short forms first, so "Von der Leyen" is folded before "Leyen" is looked at.
+        for key, candidate in sorted(self.by_key.items(), key=lambda kv: -len(kv[1].name)):
+            if candidate.entry is not None:
                 continue
-            owners = [p for p in people if candidate.name in p.name.split()]
+            owners = [p for p in people if _is_short_form(candidate.name, p.name)]
             if len(owners) == 1:
                 owner = owners[0]
                 owner.spans.extend(candidate.spans)
                 owner.votes[EntityType.person] += sum(candidate.votes.values())
                 del self.by_key[key]
+                people = [p for p in people if p is not candidate]
 
 
 def _overlaps(span: tuple[int, int], taken: Iterable[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+# Lower-case words inside names: "Ursula von der Leyen", "Vincent van Gogh".
+_PARTICLE_TAIL = re.compile(r"(?:\s(?:von|van|der|den|de|del|della|di|da|du|la|le|bin|al|ibn))+$")
+_NEXT_NAME_WORD = re.compile(r"\s[A-Z][\w'\u2019-]+")
+
+
+def _name_spans(text: str, start: int, end: int, vote: EntityType) -> list[tuple[int, int]]:
+    """The cleaned name span(s) of one model entity.
+
+    A name the model cut after a particle ("Ursula von der") is extended to the next
+    capitalised word; a place list the model read as one ("Kharkiv and Odesa") is split.
+    """
+    start, end = trim_span(text, start, end)
+    if _PARTICLE_TAIL.search(text[start:end]):
+        following = _NEXT_NAME_WORD.match(text, end)
+        if following:
+            start, end = trim_span(text, start, following.end())
+    if vote is not EntityType.place or " and " not in text[start:end]:
+        return [(start, end)]
+    spans = []
+    cursor = start
+    for part in text[start:end].split(" and "):
+        spans.append(trim_span(text, cursor, cursor + len(part)))
+        cursor += len(part) + len(" and ")
+    return spans
 
 
 def find_entities(text: str, vocabulary: Vocabulary, nlp: Any) -> list[_Candidate]:
@@ -243,22 +282,22 @@ def find_entities(text: str, vocabulary: Vocabulary, nlp: Any) -> list[_Candidat
         vote = _LABELS.get(ent.label_)
         if vote is None:
             continue
-        start, end = trim_span(prepared, ent.start_char, ent.end_char)
-        name = prepared[start:end]
-        if _overlaps((start, end), taken) or not looks_like_name(name):
-            continue
-        if name.casefold() in titles or f"the {name}".casefold() in titles:
-            continue
-        entry = vocabulary.lookup(name)
-        if entry is not None:
-            name = entry.name
-        elif (
-            vote is EntityType.organisation
-            and 2 <= len(name.split()) <= 3
-            and _role_next_to(prepared, start, end)
-        ):
-            vote = EntityType.person
-        collector.add(name, (start, end), vote, entry)
+        for start, end in _name_spans(prepared, ent.start_char, ent.end_char, vote):
+            name = prepared[start:end]
+            if _overlaps((start, end), taken) or not looks_like_name(name):
+                continue
+            if name.casefold() in titles or f"the {name}".casefold() in titles:
+                continue
+            entry = vocabulary.lookup(name)
+            if entry is not None:
+                name = entry.name
+            elif (
+                vote is EntityType.organisation
+                and 2 <= len(name.split()) <= 3
+                and _role_next_to(prepared, start, end)
+            ):
+                vote = EntityType.person
+            collector.add(name, (start, end), vote, entry)
     collector.merge_short_forms()
     return [c for c in collector.by_key.values() if c.type is not EntityType.ignore]
 

@@ -15,7 +15,8 @@ import re
 _DANGLING_HYPHEN = re.compile(r"(?<=[^\W\d_]{2})-(?=\s)")
 # "Shipenko-producer": a capitalised word glued to a lower-case word. Hyphenated names
 # ("Jean-Pierre", "Coca-Cola", "al-Assad") are capitalised on the right and stay whole.
-_GLUED_HYPHEN = re.compile(r"\b([A-Z][a-z]+)-([a-z]{3,})\b")
+# Short left parts stay glued: they are often given names ("Park Chan-wook").
+_GLUED_HYPHEN = re.compile(r"\b([A-Z][a-z]{4,})-([a-z]{3,})\b")
 
 # Typographic quotes and dashes, spelled as escapes so they cannot be mistaken for ASCII.
 _APOSTROPHES = "'\u2019"

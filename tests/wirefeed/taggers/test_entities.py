@@ -7,7 +7,8 @@ import pytest
 from wirefeed.model import Creator, Story
 from wirefeed.sanitize import html_to_text
 from wirefeed.taggers import story_text
-from wirefeed.taggers.entities import EntityTagger
+from wirefeed.taggers.entities import EntityTagger, _name_spans
+from wirefeed.taggers.vocabulary import EntityType
 
 SEED_PEOPLE = {
     "Oleg Novitskiy", "Yulia Peresild", "Klim Shipenko", "Konstantin Ernst",
@@ -70,6 +71,9 @@ def test_seed_story_tags_carry_offsets_confidence_and_creator(
         # Short forms fold into the full name; possessives are dropped.
         ("Talks resume\n\nAngela Merkel met Emmanuel Macron in Paris. Merkel's aides said "
          "the talks went well.", "people", {"Angela Merkel", "Emmanuel Macron"}),
+        # Particles stay inside names; a list of places is split.
+        ("Summit ends\n\nUrsula von der Leyen spoke in Brussels. Von der Leyen said the "
+         "talks had gone well.", "people", {"Ursula von der Leyen"}),
         # Quoted titles are not entities, even where they appear unquoted later.
         ("Film opens\n\nThe drama \u201cSilent Harbour\u201d opened in London. Silent Harbour "
          "was directed by Anna Berg.", "organisations", set()),
@@ -85,3 +89,23 @@ def test_entity_rules(
     expected: set[str],
 ) -> None:
     assert names(make_story(text), field, entity_tagger) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "vote", "expected"),
+    [
+        ("cut in Kharkiv and Odesa, officials", EntityType.place, ["Kharkiv", "Odesa"]),
+        ("the Food and Drug Administration", EntityType.organisation,
+         ["Food and Drug Administration"]),
+        ("Ursula von der Leyen said", EntityType.person, ["Ursula von der Leyen"]),
+    ],
+)  # fmt: skip
+def test_name_spans_split_place_lists_and_extend_over_particles(
+    text: str, vote: EntityType, expected: list[str]
+) -> None:
+    # The span the model might return: the whole phrase, or a name cut after a particle.
+    phrase = expected[0] if len(expected) == 1 else "Kharkiv and Odesa"
+    start = text.index(phrase.split(" von ")[0])
+    end = start + len(phrase.split(" Leyen")[0]) if "Leyen" in phrase else start + len(phrase)
+    spans = _name_spans(text, start, end, vote)
+    assert [text[s:e] for s, e in spans] == expected

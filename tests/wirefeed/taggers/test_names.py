@@ -15,6 +15,7 @@ from wirefeed.taggers.names import looks_like_name, prepare_for_ner, quoted_titl
         ("the Russia-leased Baikonur Cosmodrome", "the Russia,leased Baikonur Cosmodrome"),
         # Hyphenated names and ordinary compounds stay whole.
         ("Jean-Pierre Dubois met Coca-Cola", "Jean-Pierre Dubois met Coca-Cola"),
+        ("the director Park Chan-wook", "the director Park Chan-wook"),
         ("a full-length film by al-Assad", "a full-length film by al-Assad"),
         ("Soyuz MS-18 landed", "Soyuz MS-18 landed"),
         ("in 2020 - the year", "in 2020 - the year"),
