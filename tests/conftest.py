@@ -56,6 +56,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         redis_url=f"redis://127.0.0.1:{free_port()}/0",
         s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
         api_port=free_port(),
+        gateway_port=free_port(),
         extra_env={"WIREFEED_COALESCE_WINDOW_S": "0.5"},
     )
     local.start()

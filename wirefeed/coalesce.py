@@ -37,11 +37,12 @@ class FeedScheduler:
         # The flag expires, so a render that was lost (say, with Redis) is rescheduled
         # by the next story or by the sweeper instead of blocking the feed forever.
         ttl_ms = max(1000, int(self.window_s * 10_000))
+        ids = list(story_ids)
         pipe = self.redis.pipeline()
-        pipe.sadd(self._pending(feed_id), *story_ids)
+        if ids:
+            pipe.sadd(self._pending(feed_id), *ids)
         pipe.set(self._scheduled(feed_id), "1", nx=True, px=ttl_ms)
-        _, newly_scheduled = pipe.execute()
-        return bool(newly_scheduled)
+        return bool(pipe.execute()[-1])
 
     def begin(self, feed_id: str) -> list[str]:
         """Start a render: clear the flag (new stories schedule the next one), read pending."""

@@ -282,7 +282,7 @@ def publish_now(
         with scheduler.exclusive(feed_id) as held:
             if not held:
                 raise FeedBusy(feed_id)
-            update = update_feed(store, settings, spec, [story_id])
+            update = update_feed(store, settings, subscriptions, spec.id, [story_id])
             member = update.membership.get(story_id, False)
             record_stage(store, story_id, Stage.published, in_feeds={feed_id: member})
         jobs.note_feed_write(store, job_id, feed_id, update.uploaded, member)
@@ -316,7 +316,9 @@ def rebuild_feeds(
             if not held:
                 raise FeedBusy(fid)
             before = {e.story_id for e in load_feed_document(store, fid).entries}
-            update = update_feed(store, settings, spec, sorted(every_story | before), force=True)
+            update = update_feed(
+                store, settings, subscriptions, spec.id, sorted(every_story | before), force=True
+            )
             for sid, member in update.membership.items():
                 if member != (sid in before):
                     record_stage(store, sid, Stage.published, in_feeds={fid: member})

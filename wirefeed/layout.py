@@ -38,6 +38,26 @@ def feed_state_key(feed_id: str) -> str:
     return f"state/feeds/{feed_id}.json"
 
 
+SUBSCRIPTIONS_KEY = "config/subscriptions.json"
+"""Partners, feeds and hubs: the canonical subscription configuration."""
+
+
+def feed_base(feed_id: str, public: bool) -> str:
+    """Key stem of a feed's documents: under the public ``feeds/`` or the private prefix."""
+    return f"feeds/{feed_id}" if public else f"private/feeds/{feed_id}"
+
+
+def feed_document_key(feed_id: str, fmt: str, public: bool, archive_page: int | None = None) -> str:
+    """A rendered feed document, current or (with ``archive_page``) an RFC 5005 archive."""
+    base = feed_base(feed_id, public)
+    return f"{base}.{fmt}" if archive_page is None else f"{base}/archive/{archive_page}.{fmt}"
+
+
+def feed_archive_state_key(feed_id: str, page: int) -> str:
+    """The entries of one archive page of a feed."""
+    return f"state/feeds/{feed_id}/archive/{page}.json"
+
+
 def quarantine_key(item_id: str) -> str:
     """A quarantined item's record (reason, raw key, source)."""
     return f"quarantine/{item_id}.json"

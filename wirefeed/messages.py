@@ -66,6 +66,17 @@ class Reconcile(Message):
     """``housekeeping.reconcile``: re-enqueue stories the queues lost (no arguments)."""
 
 
+class PingHub(Message):
+    """``publish.ping_hub``: tell a WebSub hub that the feed at ``topic`` changed."""
+
+    hub: str
+    topic: str
+
+
+class SweepFeeds(Message):
+    """``publish.sweep_feeds`` (periodic): reschedule feeds whose render was lost."""
+
+
 MESSAGES: dict[str, type[Message]] = {
     "ingest.ingest_story": IngestStory,
     "enrich.enrich_story": EnrichStory,
@@ -74,6 +85,8 @@ MESSAGES: dict[str, type[Message]] = {
     "housekeeping.reconcile": Reconcile,
     "publish.publish_now": PublishNow,
     "publish.rebuild_feeds": RebuildFeeds,
+    "publish.ping_hub": PingHub,
+    "publish.sweep_feeds": SweepFeeds,
 }
 
 # Each task is routed to the queue its name starts with; a queue is a Redis list.

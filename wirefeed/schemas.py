@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from wirefeed.messages import MESSAGES
 from wirefeed.model import Story
+from wirefeed.subscriptions import SubscriptionConfig
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 SCHEMA_BASE = "https://wirefeed.example/schemas/"
@@ -28,6 +29,7 @@ def _schema(model: type[BaseModel], name: str) -> dict[str, Any]:
 def contracts() -> dict[str, dict[str, Any]]:
     """Every contract, by file stem."""
     found: dict[str, dict[str, Any]] = {"story": _schema(Story, "story")}
+    found["subscriptions"] = _schema(SubscriptionConfig, "subscriptions")
     found["queue-messages"] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{SCHEMA_BASE}queue-messages.schema.json",

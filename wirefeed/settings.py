@@ -40,6 +40,17 @@ class Settings:
     tag_authority: str = "wirefeed.example,2026"
     feed_size: int = 100
     coalesce_window_s: float = 1.0
+    # Name shown as the author of every feed (entries carry their own bylines).
+    feed_author: str = "Wirefeed"
+    # How often workers check the stored subscription configuration for changes.
+    config_refresh_s: float = 5.0
+    # Archive pages (RFC 5005) kept per feed; older pages are deleted.
+    archive_pages_max: int = 50
+    # The partner gateway that serves private feeds.
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8001
+    gateway_public_url: str = ""
+    websub_timeout_s: float = 5.0
     max_payload_bytes: int = 5 * 1024 * 1024
     default_source: str = "wire"
     # The tagger pipeline, in order (wirefeed/taggers); "keywords" alone is the fast
@@ -91,6 +102,12 @@ class Settings:
     def public_base(self) -> str:
         """Absolute base URL of the public objects, without a trailing slash."""
         base = self.public_base_url or f"{self.s3_endpoint_url.rstrip('/')}/{self.s3_bucket}"
+        return base.rstrip("/")
+
+    @property
+    def gateway_base(self) -> str:
+        """Absolute base URL of the partner gateway, without a trailing slash."""
+        base = self.gateway_public_url or f"http://{self.gateway_host}:{self.gateway_port}"
         return base.rstrip("/")
 
     def public_url(self, key: str) -> str:

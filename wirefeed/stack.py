@@ -117,6 +117,7 @@ class LocalStack:
     s3_endpoint_url: str = "http://127.0.0.1:9000"
     s3_bucket: str = "wirefeed"
     api_port: int = 8000
+    gateway_port: int = 8001
     concurrency: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(QUEUES, 1))
     extra_env: Mapping[str, str] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
@@ -136,6 +137,7 @@ class LocalStack:
             S3_ENDPOINT_URL=self.s3_endpoint_url,
             S3_BUCKET=self.s3_bucket,
             WIREFEED_API_PORT=str(self.api_port),
+            WIREFEED_GATEWAY_PORT=str(self.gateway_port),
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)
@@ -284,6 +286,24 @@ class LocalStack:
             f"API on port {self.api_port}",
         )
 
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def start_gateway(self) -> None:
+        """The partner gateway (private feeds), on loopback and its own port."""
+        self.add(
+            "gateway",
+            [sys.executable, "-m", "uvicorn", "services.gateway:create_gateway_app",
+             "--factory", "--host", "127.0.0.1", "--port", str(self.gateway_port),
+             "--log-level", "warning"],
+        )  # fmt: skip
+        wait_until(
+            lambda: httpx.get(f"{self.gateway_url}/healthz", timeout=1).status_code == 200,
+            30,
+            f"gateway on port {self.gateway_port}",
+        )
+
     def start(self) -> None:
         """Start every part, in dependency order; stop what started if one part fails."""
         try:
@@ -292,6 +312,7 @@ class LocalStack:
             self.start_workers()
             self.start_beat()
             self.start_api()
+            self.start_gateway()
         except BaseException:
             self.stop()
             raise

@@ -1,4 +1,4 @@
-"""Queue ``publish``: route stories to feeds, and render each feed once per window."""
+"""Queue ``publish``: route stories to feeds, render each feed once per window, ping hubs."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ from wirefeed import editorial, jobs
 from wirefeed.coalesce import FeedScheduler
 from wirefeed.metrics import observe_feed_render
 from wirefeed.model import utcnow
+from wirefeed.partners import SubscriptionSource
 from wirefeed.publishing import feeds_to_update, update_feed
 from wirefeed.state import Stage, record_stage
 from wirefeed.subscriptions import Subscriptions
+from wirefeed.websub import HubError, ping
 from workers.app import celery_app
 from workers.base import TRANSIENT_ERRORS, WirefeedTask
 
+SWEEP_INTERVAL_S = 5.0
+
 
 class PublishTask(WirefeedTask):
-    """Adds the feed scheduler and the subscriptions to the shared task base."""
+    """Adds the feed scheduler and the live subscriptions to the shared task base."""
 
     abstract = True
 
@@ -26,8 +30,17 @@ class PublishTask(WirefeedTask):
         return FeedScheduler(self.redis, self.settings.coalesce_window_s)
 
     @cached_property
+    def source(self) -> SubscriptionSource:
+        return SubscriptionSource(self.store, self.settings.config_refresh_s)
+
+    @property
     def subscriptions(self) -> Subscriptions:
-        return Subscriptions()
+        return self.source.current()
+
+    def schedule(self, feed_id: str, story_ids: list[str]) -> None:
+        """Mark stories pending on a feed; the first mark in a window schedules its render."""
+        if self.scheduler.mark(feed_id, story_ids):
+            render_feed.apply_async(args=[feed_id], countdown=self.settings.coalesce_window_s)
 
 
 @celery_app.task(name="publish.publish_story", base=PublishTask, bind=True)
@@ -37,22 +50,23 @@ def publish_story(self: PublishTask, story_id: str) -> list[str]:
     if not feed_ids:
         record_stage(self.store, story_id, Stage.published, detail="in no feed")
     for feed_id in feed_ids:
-        if self.scheduler.mark(feed_id, [story_id]):
-            render_feed.apply_async(args=[feed_id], countdown=self.settings.coalesce_window_s)
+        self.schedule(feed_id, [story_id])
     return feed_ids
 
 
 @celery_app.task(name="publish.render_feed", base=PublishTask, bind=True)
 def render_feed(self: PublishTask, feed_id: str) -> list[str]:
     """Apply every pending story to the feed, upload what changed, note where stories are."""
-    spec = self.subscriptions.get(feed_id)
-    if spec is None:
+    subscriptions = self.subscriptions
+    if subscriptions.get(feed_id) is None:
         return []
     with self.scheduler.exclusive(feed_id) as held:
         if not held:
             raise self.retry(countdown=self.settings.coalesce_window_s)
         story_ids = self.scheduler.begin(feed_id)
-        update = update_feed(self.store, self.settings, spec, story_ids)
+        if not story_ids:
+            return []
+        update = update_feed(self.store, self.settings, subscriptions, feed_id, story_ids)
         arrivals = []
         for story_id, member in update.membership.items():
             state = record_stage(self.store, story_id, Stage.published, in_feeds={feed_id: member})
@@ -60,6 +74,9 @@ def render_feed(self: PublishTask, feed_id: str) -> list[str]:
                 arrivals.append(state.received_at)
         self.scheduler.done(feed_id, story_ids)
     observe_feed_render(feed_id, update.uploaded, update.unchanged, arrivals, utcnow())
+    for hub in subscriptions.config.hubs:
+        for topic in update.changed_topics:
+            ping_hub.delay(hub, topic)
     return update.uploaded
 
 
@@ -100,3 +117,30 @@ def rebuild_feeds(self: EditTask, feed_id: str | None, job_id: str) -> list[str]
     return editorial.rebuild_feeds(
         self.store, self.settings, self.subscriptions, self.scheduler, feed_id, job_id
     )
+
+
+@celery_app.task(
+    name="publish.ping_hub",
+    base=PublishTask,
+    bind=True,
+    autoretry_for=(HubError,),
+    max_retries=5,
+)
+def ping_hub(self: PublishTask, hub: str, topic: str) -> None:
+    """Tell one WebSub hub that a feed changed; retried with backoff, never blocks renders."""
+    ping(hub, topic, self.settings.websub_timeout_s)
+
+
+@celery_app.task(name="publish.sweep_feeds", base=PublishTask, bind=True)
+def sweep_feeds(self: PublishTask) -> list[str]:
+    """Schedule a render for feeds with pending stories but none scheduled (a lost render)."""
+    feed_ids = self.scheduler.unscheduled()
+    for feed_id in feed_ids:
+        self.schedule(feed_id, [])
+    return feed_ids
+
+
+celery_app.conf.beat_schedule["publish-sweep-feeds"] = {
+    "task": "publish.sweep_feeds",
+    "schedule": SWEEP_INTERVAL_S,
+}

@@ -81,6 +81,7 @@ def stack_up(
         s3_endpoint_url=settings.s3_endpoint_url,
         s3_bucket=settings.s3_bucket,
         api_port=settings.api_port,
+        gateway_port=settings.gateway_port,
     )
     exit_on_sigterm()
     console.print("Starting Redis, the S3 endpoint, the workers and the API…")
@@ -93,9 +94,10 @@ def stack_up(
             if not wait_published(stack.api_url, settings.dev_token, ids, timeout=120):
                 console.print("[yellow]Some samples are not published yet; see .run/logs/.")
         console.print("\n[bold green]Wirefeed is running.[/]")
-        for fmt in ("rss", "atom"):
+        for fmt in ("rss", "atom", "json"):
             console.print(f"  Feed ({fmt}): {settings.public_url(feed_key('all', fmt))}")
         console.print(f"  API docs:    {stack.api_url}/docs")
+        console.print(f"  Gateway:     {stack.gateway_url}/feeds/{{feed}}.rss (partner API key)")
         console.print(f"  API token:   {settings.dev_token}  (Authorization: Bearer …)")
         console.print(f"  Logs:        {stack.run_dir / 'logs'}")
         console.print("Press Ctrl-C to stop.")

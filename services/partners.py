@@ -1,0 +1,120 @@
+"""Admin routes: partners, their API keys, feeds and hubs (the subscription configuration)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
+
+from services.auth import require_token
+from services.context import Context, get_context
+from wirefeed import partners
+from wirefeed.subscriptions import FeedSpec, Partner, SubscriptionConfig
+
+router = APIRouter(prefix="/v1/admin", tags=["partners"])
+T = TypeVar("T")
+
+
+def authorised(request: Request, context: Context = Depends(get_context)) -> None:
+    """Admin routes need the service token."""
+    require_token(request, context.settings.dev_token)
+
+
+def _checked(action: Callable[[], T]) -> T:
+    """Run a config edit; a refused edit is a 409 with its reason, a missing name a 404."""
+    try:
+        return action()
+    except partners.UnknownName as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except partners.ConfigError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+def _public_view(config: SubscriptionConfig) -> dict[str, Any]:
+    """The configuration without key hashes (key ids and dates only)."""
+    view = config.model_dump(mode="json", exclude_none=True)
+    for partner in view["partners"]:
+        for key in partner["keys"]:
+            key.pop("sha256", None)
+    return view
+
+
+admin = [Depends(authorised)]
+
+
+@router.get("/subscriptions", dependencies=admin)
+def get_subscriptions(context: Context = Depends(get_context)) -> dict[str, Any]:
+    """The whole configuration: partners (without key hashes), feeds and hubs."""
+    return _public_view(partners.with_firehose(partners.load_config(context.store)[0]))
+
+
+@router.put("/subscriptions", dependencies=admin)
+def put_subscriptions(
+    config: SubscriptionConfig, context: Context = Depends(get_context)
+) -> dict[str, Any]:
+    """Apply a whole config file; partners keep their keys. Applies without a restart."""
+    return _public_view(_checked(lambda: partners.replace_config(context.store, config)))
+
+
+@router.put("/partners/{partner_id}", dependencies=admin)
+def put_partner(
+    partner_id: str,
+    name: str = Body(embed=True),
+    rate_limit_per_minute: int = Body(default=600, embed=True, ge=1),
+    context: Context = Depends(get_context),
+) -> dict[str, Any]:
+    """Create or update a partner."""
+    partner = Partner(id=partner_id, name=name, rate_limit_per_minute=rate_limit_per_minute)
+    saved = _checked(lambda: partners.put_partner(context.store, partner))
+    return saved.model_dump(mode="json", exclude={"keys"})
+
+
+@router.delete(
+    "/partners/{partner_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=admin
+)
+def delete_partner(partner_id: str, context: Context = Depends(get_context)) -> None:
+    """Remove a partner that owns no feeds."""
+    _checked(lambda: partners.delete_partner(context.store, partner_id))
+
+
+@router.post(
+    "/partners/{partner_id}/keys", status_code=status.HTTP_201_CREATED, dependencies=admin
+)
+def issue_key(
+    partner_id: str, grace_s: int | None = None, context: Context = Depends(get_context)
+) -> dict[str, str]:
+    """Issue an API key (shown once). With ``grace_s``, older keys expire after that long."""
+    grace = timedelta(seconds=grace_s) if grace_s is not None else None
+    secret = _checked(lambda: partners.new_partner_key(context.store, partner_id, grace))
+    return {"partner": partner_id, "api_key": secret, "key_id": secret.split("_")[1]}
+
+
+@router.delete(
+    "/partners/{partner_id}/keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=admin,
+)
+def revoke_key(partner_id: str, key_id: str, context: Context = Depends(get_context)) -> None:
+    """Revoke a key at once."""
+    _checked(lambda: partners.revoke_partner_key(context.store, partner_id, key_id))
+
+
+@router.put("/feeds/{feed_id}", dependencies=admin)
+def put_feed(
+    feed_id: str, feed: dict[str, Any] = Body(), context: Context = Depends(get_context)
+) -> dict[str, Any]:
+    """Create or replace a feed (the body is a feed spec; the id comes from the path)."""
+    try:
+        spec = FeedSpec.model_validate({**feed, "id": feed_id})
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    saved = _checked(lambda: partners.put_feed(context.store, spec))
+    return saved.model_dump(mode="json", exclude_none=True)
+
+
+@router.delete("/feeds/{feed_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=admin)
+def delete_feed(feed_id: str, context: Context = Depends(get_context)) -> None:
+    """Remove a feed (not the firehose)."""
+    _checked(lambda: partners.delete_feed(context.store, feed_id))
