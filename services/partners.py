@@ -71,17 +71,13 @@ def put_partner(
     return saved.model_dump(mode="json", exclude={"keys"})
 
 
-@router.delete(
-    "/partners/{partner_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=admin
-)
+@router.delete("/partners/{partner_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=admin)
 def delete_partner(partner_id: str, context: Context = Depends(get_context)) -> None:
     """Remove a partner that owns no feeds."""
     _checked(lambda: partners.delete_partner(context.store, partner_id))
 
 
-@router.post(
-    "/partners/{partner_id}/keys", status_code=status.HTTP_201_CREATED, dependencies=admin
-)
+@router.post("/partners/{partner_id}/keys", status_code=status.HTTP_201_CREATED, dependencies=admin)
 def issue_key(
     partner_id: str, grace_s: int | None = None, context: Context = Depends(get_context)
 ) -> dict[str, str]:

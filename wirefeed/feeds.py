@@ -162,8 +162,7 @@ def entry_from_story(story: Story, settings: Settings) -> FeedEntry:
     """Shape a story as a feed entry."""
     categories = [subject_category(t) for t in story.subjects]
     categories += [
-        Category(term=clean_text(t.name))
-        for t in story.people + story.organisations + story.places
+        Category(term=clean_text(t.name)) for t in story.people + story.organisations + story.places
     ]
     enclosures = [
         Enclosure(
@@ -345,7 +344,9 @@ def _finish_rss(xml: bytes, links: FeedLinks) -> bytes:
             attributes["type"] = "application/rss+xml"
         channel.insert(position + offset, etree.Element(f"{{{ATOM_NS}}}link", attributes))
     if links.archive_page is not None:
-        channel.insert(position, etree.Element(f"{{{HISTORY_NS}}}archive", nsmap={"fh": HISTORY_NS}))
+        channel.insert(
+            position, etree.Element(f"{{{HISTORY_NS}}}archive", nsmap={"fh": HISTORY_NS})
+        )
     return _serialise(root)
 
 
@@ -422,4 +423,3 @@ def render(doc: FeedDocument, links: FeedLinks, fmt: str) -> bytes:
     if fmt == "atom":
         return _finish_atom(bytes(fg.atom_str(pretty=False)), doc, links)
     raise ValueError(f"unknown feed format {fmt!r}")
-

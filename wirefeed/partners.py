@@ -61,9 +61,7 @@ def load_config(store: BlobStore) -> tuple[SubscriptionConfig, str | None]:
     return SubscriptionConfig.model_validate_json(blob.body), blob.etag
 
 
-def save_config(
-    store: BlobStore, config: SubscriptionConfig, if_match: str | None = None
-) -> str:
+def save_config(store: BlobStore, config: SubscriptionConfig, if_match: str | None = None) -> str:
     """Store a configuration (validated again on the way); only over ``if_match`` when given."""
     checked = SubscriptionConfig.model_validate(config.model_dump())
     return store.put(
@@ -133,9 +131,7 @@ class SubscriptionSource:
         etag = blob.etag if blob else None
         if etag == self._etag:
             return
-        config = (
-            SubscriptionConfig.model_validate_json(blob.body) if blob else SubscriptionConfig()
-        )
+        config = SubscriptionConfig.model_validate_json(blob.body) if blob else SubscriptionConfig()
         self._current = Subscriptions(with_firehose(config), self.broader)
         self._etag = etag
 

@@ -206,7 +206,9 @@ def update_feed(
     if result.uploaded:
         doc.renders += 1
         doc.uploads += len(result.uploaded)
-    store.put(feed_state_key(feed_id), doc.model_dump_json().encode(), content_type="application/json")
+    store.put(
+        feed_state_key(feed_id), doc.model_dump_json().encode(), content_type="application/json"
+    )
     return result
 
 

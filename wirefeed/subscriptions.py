@@ -35,7 +35,7 @@ _QCODE_SCHEMES = {
     "https://cv.iptc.org/newscodes/subjectcode/": "subj:",
 }
 _SUBJECTCODE = re.compile(r"^subj:(\d{2})(\d{3})(\d{3})$")
-_WORD = re.compile(r"\w+(?:['’-]\w+)*")
+_WORD = re.compile(r"\w+(?:['\u2019-]\w+)*")
 _QUERY_TERM = re.compile(r'"([^"]+)"|(\S+)')
 
 # Given a subject code, its broader codes (transitively); e.g. from the Media Topics taxonomy.
@@ -71,7 +71,7 @@ def words(text: str) -> list[str]:
 
 
 class Filter(BaseModel):
-    """What a feed selects; every dimension that is set must match, an empty filter is a firehose."""
+    """What a feed selects: every dimension set must match; an empty filter is a firehose."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -253,8 +253,7 @@ class StoryFacts:
             return False
         size = len(phrase)
         return any(
-            self.text_words[i : i + size] == phrase
-            for i in range(len(self.text_words) - size + 1)
+            self.text_words[i : i + size] == phrase for i in range(len(self.text_words) - size + 1)
         )
 
     def index_keys(self) -> Iterator[tuple[str, str]]:

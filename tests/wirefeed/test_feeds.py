@@ -71,8 +71,9 @@ def sample_stories() -> list[Story]:
                     height=800,
                     title="The storm",
                 ),
-                "thumbnail": Rendition(href="https://media.example.com/storm-t.jpg",
-                                       contenttype="image/jpeg"),
+                "thumbnail": Rendition(
+                    href="https://media.example.com/storm-t.jpg", contenttype="image/jpeg"
+                ),
             },
         ),
         story(
@@ -132,7 +133,7 @@ def test_feedparser_reads_every_entry_and_field(
     assert first.link == "https://feeds.example.com/wirefeed/stories/story1.json"
     assert first.author == "Jane Reporter"
     assert {t.term for t in first.tags} >= {"Ana Lopes", "Lisbon"}
-    assert [e.href for e in first.enclosures][0] == "https://media.example.com/storm.jpg"
+    assert first.enclosures[0].href == "https://media.example.com/storm.jpg"
     assert "Corrects the name" in (parsed.entries[1].get("summary") or "")
 
 
@@ -199,9 +200,7 @@ def test_rss_structure_follows_the_best_practices_profile(
     channel = etree.fromstring(render(doc, links_for(spec, settings), "rss")).find("channel")
     assert channel.findtext("link") == settings.public_base
     assert channel.findtext("language") == "en"
-    atom_links = {
-        link.get("rel"): link.attrib for link in channel.findall(f"{{{ATOM_NS}}}link")
-    }
+    atom_links = {link.get("rel"): link.attrib for link in channel.findall(f"{{{ATOM_NS}}}link")}
     assert atom_links["self"]["href"].endswith("/feeds/weather.rss")
     assert atom_links["self"]["type"] == "application/rss+xml"
     assert atom_links["hub"]["href"] == HUB

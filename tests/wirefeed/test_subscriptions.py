@@ -15,7 +15,6 @@ from wirefeed.subscriptions import (
     CompiledFeed,
     FeedSpec,
     Filter,
-    Partner,
     SubscriptionConfig,
     Subscriptions,
     subject_code,
@@ -65,9 +64,7 @@ def feed(**selection: Any) -> FeedSpec:
         pytest.param({"subjects": ["subj:15054000"]}, {}, True, id="exact-subjectcode"),
         pytest.param({"subjects": ["subj:15054001"]}, {}, False, id="narrower-not-broader"),
         pytest.param({"people": ["ana lopes"]}, {}, True, id="person-name-casefold"),
-        pytest.param(
-            {"people": ["http://www.wikidata.org/entity/Q1"]}, {}, True, id="person-uri"
-        ),
+        pytest.param({"people": ["http://www.wikidata.org/entity/Q1"]}, {}, True, id="person-uri"),
         pytest.param({"people": ["Bob"]}, {}, False, id="person-other"),
         pytest.param({"organisations": ["United Nations"]}, {}, True, id="organisation"),
         pytest.param({"places": ["Portugal", "Spain"]}, {}, True, id="place-any-of"),
@@ -101,7 +98,9 @@ def feed(**selection: Any) -> FeedSpec:
         ),
     ],
 )
-def test_filter_rules(selection: dict[str, Any], story_fields: dict[str, Any], expected: bool) -> None:
+def test_filter_rules(
+    selection: dict[str, Any], story_fields: dict[str, Any], expected: bool
+) -> None:
     subscriptions = Subscriptions(SubscriptionConfig(feeds=[feed(**selection)]))
     story = make_story(**story_fields)
     assert subscriptions.matches("f", story) is expected
