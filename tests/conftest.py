@@ -57,7 +57,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
         api_port=free_port(),
         gateway_port=free_port(),
-        extra_env={"WIREFEED_COALESCE_WINDOW_S": "0.5"},
+        extra_env={"WIREFEED_COALESCE_WINDOW_S": "0.5", "WIREFEED_CONFIG_REFRESH_S": "1"},
     )
     local.start()
     try:

@@ -273,18 +273,22 @@ class LocalStack:
              "--schedule", str(self.run_dir / "beat-schedule")],
         )  # fmt: skip
 
-    def start_api(self) -> None:
-        """The HTTP API, on loopback."""
+    def _start_http(self, name: str, factory: str, port: int) -> None:
+        """A uvicorn app on loopback; waits until its /healthz answers."""
         self.add(
-            "api",
-            [sys.executable, "-m", "uvicorn", "services.api:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.api_port), "--log-level", "warning"],
+            name,
+            [sys.executable, "-m", "uvicorn", factory, "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         )  # fmt: skip
         wait_until(
-            lambda: httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200,
+            lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200,
             STARTUP_TIMEOUT_S,
-            f"API on port {self.api_port}",
+            f"{name} on port {port}",
         )
+
+    def start_api(self) -> None:
+        """The HTTP API (intake, status, admin), on loopback."""
+        self._start_http("api", "services.api:create_app", self.api_port)
 
     @property
     def gateway_url(self) -> str:
@@ -292,17 +296,7 @@ class LocalStack:
 
     def start_gateway(self) -> None:
         """The partner gateway (private feeds), on loopback and its own port."""
-        self.add(
-            "gateway",
-            [sys.executable, "-m", "uvicorn", "services.gateway:create_gateway_app",
-             "--factory", "--host", "127.0.0.1", "--port", str(self.gateway_port),
-             "--log-level", "warning"],
-        )  # fmt: skip
-        wait_until(
-            lambda: httpx.get(f"{self.gateway_url}/healthz", timeout=1).status_code == 200,
-            30,
-            f"gateway on port {self.gateway_port}",
-        )
+        self._start_http("gateway", "services.gateway:create_gateway_app", self.gateway_port)
 
     def start(self) -> None:
         """Start every part, in dependency order; stop what started if one part fails."""
