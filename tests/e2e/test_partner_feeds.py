@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import feedparser
@@ -45,7 +45,7 @@ CONFIG = {
 class Hub(BaseHTTPRequestHandler):
     """A WebSub hub that records publish pings."""
 
-    pings: list[dict[str, list[str]]] = []
+    pings: ClassVar[list[dict[str, list[str]]]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
