@@ -38,3 +38,13 @@ def test_the_lease_is_exclusive(redis_url: str) -> None:
             assert not second
     with FeedScheduler(client, window_s=1).exclusive("locked") as again:
         assert again
+
+
+def test_a_sweep_can_schedule_without_adding_stories(redis_url: str) -> None:
+    scheduler = FeedScheduler(redis.Redis.from_url(redis_url), window_s=1)
+    scheduler.mark("lost", ["x"])
+    scheduler.begin("lost")  # the render began, then its worker died
+    assert "lost" in scheduler.unscheduled()
+    assert scheduler.mark("lost", []) is True
+    assert "lost" not in scheduler.unscheduled()
+    assert scheduler.begin("lost") == ["x"]
