@@ -235,7 +235,7 @@ def feeds_page(
     """Every feed and how many entries it holds."""
     feeds = [
         (spec, len(load_feed_document(context.store, spec.id).entries))
-        for spec in subscriptions().feeds.values()
+        for spec in subscriptions().config.feeds
     ]
     return render(request, "feeds.html", user, feeds=feeds, may_rebuild=user.may(Action.rebuild))
 

@@ -16,7 +16,7 @@ from wirefeed.publishing import load_feed_document
 from wirefeed.settings import Settings
 from wirefeed.state import load_state
 from wirefeed.storage import MemoryStore
-from wirefeed.subscriptions import FIREHOSE, FeedSpec, Subscriptions
+from wirefeed.subscriptions import FIREHOSE, FeedSpec, SubscriptionConfig, Subscriptions
 
 
 @pytest.fixture
@@ -40,7 +40,9 @@ def _job(store: MemoryStore, story_id: str | None = None) -> str:
     return jobs.create_job(store, jobs.Job(action="test", user="ann", story_id=story_id)).id
 
 
-SUBSCRIPTIONS = Subscriptions([FIREHOSE, FeedSpec(id="second", title="Second")])
+SUBSCRIPTIONS = Subscriptions(
+    SubscriptionConfig(feeds=[FIREHOSE, FeedSpec(id="second", title="Second")])
+)
 
 
 def test_publish_now_puts_a_correction_in_every_feed_and_finishes_the_job(
