@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wirefeed import logs
 from wirefeed import reconcile as reconciler
 from wirefeed import status as pipeline_status
 from wirefeed.settings import Settings
@@ -57,6 +58,7 @@ def status(
 ) -> None:
     """Queue depths, workers per queue, the oldest waiting story, uploads and failures."""
     settings = Settings.from_env()
+    logs.configure(settings.log_level)  # stderr: stdout carries the report
     report = pipeline_status.collect(
         S3Store(settings), redis.Redis.from_url(settings.redis_url), _workers_per_queue(timeout)
     )
@@ -76,6 +78,7 @@ def reconcile(
     from workers.app import enqueue
 
     settings = Settings.from_env()
+    logs.configure(settings.log_level)  # stderr: stdout carries the counts
     counts = reconciler.reconcile(
         S3Store(settings),
         redis.Redis.from_url(settings.redis_url),
