@@ -29,6 +29,7 @@ import structlog
 from wirefeed import metrics
 from wirefeed.layout import state_key
 from wirefeed.lease import lease
+from wirefeed.messages import PIPELINE_QUEUES
 from wirefeed.quarantine import record_id_for
 from wirefeed.state import Stage, StoryState, load_state
 from wirefeed.storage import BlobStore
@@ -137,11 +138,20 @@ def reconcile(
     *,
     min_age_s: float = 0,
     dry_run: bool = False,
+    max_backlog: int | None = None,
 ) -> dict[str, int] | None:
     """Plan and enqueue the recovery under the ``reconcile`` lease; None if one is running.
 
-    With ``dry_run`` nothing is enqueued; the counts say what would be.
+    With ``dry_run`` nothing is enqueued; the counts say what would be. With
+    ``max_backlog``, nothing is done while the queues hold more messages than that: a
+    story waiting behind a backlog is late, not lost, and re-enqueueing it would only
+    deepen the backlog (the next pass, once the queues drain, finds what was lost).
     """
+    if max_backlog is not None:
+        backlog = sum(d or 0 for d in metrics.queue_depths(client, PIPELINE_QUEUES).values())
+        if backlog > max_backlog:
+            log.info("reconcile.skipped", backlog=backlog, max_backlog=max_backlog)
+            return {"skipped_backlog": backlog}
     with lease(client, "reconcile", ttl_s=60) as held:
         if held is None:
             return None

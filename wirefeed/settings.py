@@ -67,6 +67,8 @@ class Settings:
     # stories that moved more recently than the minimum age (they are still in flight).
     reconcile_interval_s: float = 300.0
     reconcile_min_age_s: float = 120.0
+    # The periodic reconciler skips a pass while the pipeline queues hold more messages.
+    reconcile_max_backlog: int = 0
     # JSON file of editor accounts (hashed tokens and roles); see wirefeed/users.py.
     users_file: str = ""
     extra: dict[str, str] = field(default_factory=dict)

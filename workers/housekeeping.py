@@ -11,7 +11,11 @@ from workers.base import WirefeedTask
 def reconcile(self: WirefeedTask) -> dict[str, int] | None:
     """Re-enqueue every story the bucket knows but the queues lost (see wirefeed.reconcile)."""
     return reconciler.reconcile(
-        self.store, self.redis, enqueue, min_age_s=self.settings.reconcile_min_age_s
+        self.store,
+        self.redis,
+        enqueue,
+        min_age_s=self.settings.reconcile_min_age_s,
+        max_backlog=self.settings.reconcile_max_backlog,
     )
 
 

@@ -105,3 +105,21 @@ def test_only_one_reconcile_runs_at_a_time(redis_url: str) -> None:
     assert sent == []
     reconcile(store, client, lambda *m: sent.append(m))
     assert len(sent) == 1
+
+
+def test_the_periodic_pass_waits_while_the_queues_are_backed_up(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.delete("ingest", "enrich", "publish")
+    store = MemoryStore()
+    pipeline.store_raw(store, story(1))
+    sent: list[tuple[str, str]] = []
+    client.rpush("enrich", "m1", "m2")
+    try:
+        assert reconcile(store, client, lambda *m: sent.append(m), max_backlog=1) == {
+            "skipped_backlog": 2
+        }
+        assert sent == []
+    finally:
+        client.delete("enrich")
+    reconcile(store, client, lambda *m: sent.append(m), max_backlog=1)
+    assert len(sent) == 1
