@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -283,9 +283,10 @@ def publish_now(
             if not held:
                 raise FeedBusy(feed_id)
             update = update_feed(store, settings, subscriptions, spec.id, [story_id])
+            written_at = datetime.now(UTC)
             member = update.membership.get(story_id, False)
             record_stage(store, story_id, Stage.published, in_feeds={feed_id: member})
-        jobs.note_feed_write(store, job_id, feed_id, update.uploaded, member)
+        jobs.note_feed_write(store, job_id, feed_id, update.uploaded, member, written_at)
     if not feed_ids:
         record_stage(store, story_id, Stage.published, detail="in no feed")
     jobs.finish(store, job_id)
@@ -319,10 +320,11 @@ def rebuild_feeds(
             update = update_feed(
                 store, settings, subscriptions, spec.id, sorted(every_story | before), force=True
             )
+            written_at = datetime.now(UTC)
             for sid, member in update.membership.items():
                 if member != (sid in before):
                     record_stage(store, sid, Stage.published, in_feeds={fid: member})
-        jobs.note_feed_write(store, job_id, fid, update.uploaded, None)
+        jobs.note_feed_write(store, job_id, fid, update.uploaded, None, written_at)
     jobs.finish(store, job_id)
     return feed_ids
 

@@ -99,14 +99,18 @@ def update_job(store: BlobStore, job_id: str, change: Callable[[Job], None]) -> 
 
 
 def note_feed_write(
-    store: BlobStore, job_id: str, feed_id: str, formats: list[str], in_feed: bool | None
+    store: BlobStore,
+    job_id: str,
+    feed_id: str,
+    formats: list[str],
+    in_feed: bool | None,
+    at: datetime,
 ) -> None:
-    """Record that a feed was brought up to date for the job (once per feed)."""
+    """Record that a feed was brought up to date for the job at ``at`` (once per feed)."""
 
     def change(job: Job) -> None:
         job.feeds = [w for w in job.feeds if w.feed_id != feed_id]
-        now = datetime.now(UTC)
-        job.feeds.append(FeedWrite(feed_id=feed_id, at=now, formats=formats, in_feed=in_feed))
+        job.feeds.append(FeedWrite(feed_id=feed_id, at=at, formats=formats, in_feed=in_feed))
 
     update_job(store, job_id, change)
 
