@@ -79,3 +79,21 @@ def version_key(story_id: str, version: str, stamp: str) -> str:
 
 
 AUDIT_PREFIX = "audit/"
+
+
+EMBARGO_PREFIX = "state/embargo/"
+
+
+def embargo_key(raw_sha256: str) -> str:
+    """A version held until its embargo time: the durable record behind the Redis index."""
+    return f"{EMBARGO_PREFIX}{raw_sha256}.json"
+
+
+def upstream_key(source_id: str) -> str:
+    """What the last poll of an upstream feed returned (validators, entries seen)."""
+    return f"state/upstreams/{source_id}.json"
+
+
+INBOX_PREFIX = "inbox/"
+INBOX_DONE = "inbox/done/"
+INBOX_FAILED = "inbox/failed/"

@@ -71,6 +71,16 @@ class Settings:
     reconcile_max_backlog: int = 0
     # JSON file of editor accounts (hashed tokens and roles); see wirefeed/users.py.
     users_file: str = ""
+    # Near-duplicates: SimHash fingerprints (64 bits) at most this many bits apart are the
+    # same story; a negative value turns detection off. Fingerprints are kept this long.
+    near_duplicate_distance: int = 8
+    near_duplicate_window_s: int = 3 * 24 * 3600
+    # How often beat sweeps due embargoes, the S3 drop box and the upstream feeds.
+    embargo_sweep_s: float = 5.0
+    inbox_sweep_s: float = 10.0
+    upstream_tick_s: float = 5.0
+    # A file listing the upstream RSS/Atom/JSON feeds to poll (see README); empty: none.
+    upstreams_file: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -46,6 +46,8 @@ class StoryState(BaseModel):
     version: str | None = None
     feeds: list[str] = Field(default_factory=list)
     raw_keys: list[str] = Field(default_factory=list)
+    # Set when the story is a near-duplicate of another: it is kept, not published.
+    duplicate_of: str | None = None
     history: list[Transition] = Field(default_factory=list)
 
     @property
@@ -82,6 +84,7 @@ def record_stage(
     version: str | None = None,
     in_feeds: Mapping[str, bool] | None = None,
     raw_key: str | None = None,
+    duplicate_of: str | None = None,
 ) -> StoryState:
     """Move a story to ``stage``, append the step to its timeline, and note feed membership.
 
@@ -99,6 +102,8 @@ def record_stage(
         for feed_id, member in (in_feeds or {}).items():
             (feeds.add if member else feeds.discard)(feed_id)
         state.feeds = sorted(feeds)
+        if duplicate_of is not None:
+            state.duplicate_of = duplicate_of
         if raw_key and raw_key not in state.raw_keys:
             state.raw_keys.append(raw_key)
         # Full precision: latencies between stages are measured from these times.
