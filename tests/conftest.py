@@ -57,7 +57,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
         api_port=free_port(),
         gateway_port=free_port(),
-        extra_env={"WIREFEED_COALESCE_WINDOW_S": "0.5", "WIREFEED_CONFIG_REFRESH_S": "1"},
+        extra_env={
+            "WIREFEED_COALESCE_WINDOW_S": "0.5",
+            "WIREFEED_CONFIG_REFRESH_S": "1",
+            # Periodic ingest tasks run often, so transport tests wait seconds, not minutes.
+            "WIREFEED_EMBARGO_SWEEP_S": "1",
+            "WIREFEED_INBOX_SWEEP_S": "1",
+            "WIREFEED_UPSTREAM_TICK_S": "1",
+            "WIREFEED_UPSTREAMS_FILE": str(run_dir / "upstreams.toml"),
+        },
     )
     local.start()
     try:

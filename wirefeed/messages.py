@@ -77,8 +77,23 @@ class SweepFeeds(Message):
     """``publish.sweep_feeds`` (periodic): reschedule feeds whose render was lost."""
 
 
+class PollUpstream(Message):
+    """``ingest.poll_upstream``: fetch one configured upstream feed."""
+
+    source_id: str
+
+
+class Periodic(Message):
+    """A periodic task sent by beat; it carries no arguments."""
+
+
 MESSAGES: dict[str, type[Message]] = {
     "ingest.ingest_story": IngestStory,
+    "ingest.poll_upstream": PollUpstream,
+    "ingest.poll_upstreams": Periodic,
+    "ingest.sweep_inbox": Periodic,
+    "ingest.release_embargoes": Periodic,
+    "ingest.rebuild_embargo_index": Periodic,
     "enrich.enrich_story": EnrichStory,
     "publish.publish_story": PublishStory,
     "publish.render_feed": RenderFeed,

@@ -1,10 +1,12 @@
-"""Queue ``ingest``: parse stored payloads, release embargoes, sweep the drop box."""
+"""Queue ``ingest``: parse payloads; release embargoes, sweep the drop box, poll upstreams."""
 
 from __future__ import annotations
 
 from functools import cached_property
 
-from wirefeed import pipeline
+import httpx
+
+from wirefeed import dropbox, pipeline, upstreams
 from wirefeed.duplicates import NearDuplicateIndex
 from wirefeed.embargo import EmbargoSchedule
 from workers.app import celery_app, settings
@@ -68,5 +70,57 @@ celery_app.conf.beat_schedule.update(
         },
         # Cheap (one listing); bounds how late a release can be after Redis lost its data.
         "rebuild-embargo-index": {"task": "ingest.rebuild_embargo_index", "schedule": 60.0},
+    }
+)
+
+
+@celery_app.task(name="ingest.sweep_inbox", base=IngestTask, bind=True)
+def sweep_inbox(self: IngestTask) -> int:
+    """Periodic: take in the files of the S3 drop box (one sweep at a time)."""
+    if not self.redis.set("wirefeed:lock:inbox", "1", nx=True, ex=300):
+        return 0
+    try:
+        results = dropbox.sweep(
+            self.store, self.settings.default_source, self.settings.max_payload_bytes
+        )
+    finally:
+        self.redis.delete("wirefeed:lock:inbox")
+    for result in results:
+        if result.receipt is not None:
+            celery_app.send_task("ingest.ingest_story", args=[result.receipt.raw_key])
+    return len(results)
+
+
+@celery_app.task(name="ingest.poll_upstreams", base=IngestTask, bind=True)
+def poll_upstreams(self: IngestTask) -> list[str]:
+    """Periodic: queue a poll of every upstream feed whose interval has passed."""
+    due = []
+    for source in upstreams.load_sources(self.settings.upstreams_file):
+        # The key lives for one interval, so it both spaces polls and stops overlaps.
+        if self.redis.set(f"wirefeed:upstream:{source.id}", "1", nx=True, ex=source.interval_s):
+            celery_app.send_task("ingest.poll_upstream", args=[source.id])
+            due.append(source.id)
+    return due
+
+
+@celery_app.task(name="ingest.poll_upstream", base=IngestTask, bind=True)
+def poll_upstream(self: IngestTask, source_id: str) -> int:
+    """Fetch one upstream feed conditionally and queue its new entries."""
+    sources = {s.id: s for s in upstreams.load_sources(self.settings.upstreams_file)}
+    if source_id not in sources:
+        return 0
+    with httpx.Client(timeout=15, follow_redirects=True) as client:
+        receipts = upstreams.poll_source(
+            self.store, sources[source_id], client, self.settings.max_payload_bytes
+        )
+    for receipt in receipts:
+        celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
+    return len(receipts)
+
+
+celery_app.conf.beat_schedule.update(
+    {
+        "sweep-inbox": {"task": "ingest.sweep_inbox", "schedule": settings.inbox_sweep_s},
+        "poll-upstreams": {"task": "ingest.poll_upstreams", "schedule": settings.upstream_tick_s},
     }
 )
