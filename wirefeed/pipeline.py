@@ -185,6 +185,13 @@ def _duplicate_of(
     return original
 
 
+def _note_ignored(store: BlobStore, story_id: str, key: str, reason: str) -> None:
+    """Log an ignored version in the timeline without moving a story that is further on."""
+    state = load_state(store, story_id)
+    stage = state.stage if state is not None and state.stage is not Stage.received else None
+    record_stage(store, story_id, stage or Stage.parsed, detail=f"ignored: {reason}", raw_key=key)
+
+
 def ingest(
     store: BlobStore, key: str, lifecycle: Lifecycle | None = None, now: datetime | None = None
 ) -> IngestOutcome:
@@ -201,14 +208,13 @@ def ingest(
         current, etag = load_story_tagged(store, story.id)
         decision = decide(story, current)
         if not decision.accept:
-            record_stage(store, story.id, Stage.parsed, detail=f"ignored: {decision.reason}",
-                         raw_key=key)  # fmt: skip
+            _note_ignored(store, story.id, key, decision.reason)
             return IngestOutcome(story.id, Action.ignore, decision.reason)
         if is_held(story, now or utcnow()) and lifecycle.embargoes is not None:
             assert story.embargoed is not None
             lifecycle.embargoes.hold(story.id, key, story.embargoed)
             detail = f"held until {story.embargoed.isoformat()}"
-            record_stage(store, story.id, Stage.parsed, detail=detail, raw_key=key)
+            record_stage(store, story.id, Stage.held, detail=detail, raw_key=key)
             return IngestOutcome(story.id, Action.hold, detail)
         original = _duplicate_of(store, story, lifecycle, first_version=current is None)
         try:
@@ -218,7 +224,7 @@ def ingest(
             continue
         if original is not None:
             detail = f"near-duplicate of {original}"
-            record_stage(store, story.id, Stage.parsed, detail=detail, version=story.version,
+            record_stage(store, story.id, Stage.duplicate, detail=detail, version=story.version,
                          raw_key=key, duplicate_of=original)  # fmt: skip
             return IngestOutcome(story.id, Action.duplicate, detail)
         record_stage(store, story.id, Stage.parsed, detail=decision.reason,

@@ -34,7 +34,8 @@ from wirefeed.quarantine import record_id_for
 from wirefeed.state import Stage, StoryState, load_state
 from wirefeed.storage import BlobStore
 
-FINAL_STAGES = frozenset({Stage.published, Stage.quarantined})
+# Held stories are released by the embargo sweep, not by the reconciler.
+FINAL_STAGES = frozenset({Stage.published, Stage.quarantined, Stage.held, Stage.duplicate})
 _STATE_PREFIX = state_key("")[: -len(".json")]
 
 # Which task restarts a story from each unfinished stage, and what it is given.

@@ -27,6 +27,10 @@ class Stage(StrEnum):
     quarantined = "quarantined"
     # An editor changed the story (correction, kill, embargo, republish).
     edited = "edited"
+    # Held under embargo until the sweep releases it (nothing for the reconciler to do).
+    held = "held"
+    # A near-duplicate of another story: kept and linked, never published.
+    duplicate = "duplicate"
 
 
 class Transition(BaseModel):
