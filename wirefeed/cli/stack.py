@@ -45,11 +45,14 @@ def wait_published(api_url: str, token: str, story_ids: list[str], timeout: floa
     waiting = set(story_ids)
     while waiting and time.monotonic() < deadline:
         for story_id in list(waiting):
-            answer = httpx.get(
-                f"{api_url}/v1/stories/{story_id}",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=5,
-            )
+            try:
+                answer = httpx.get(
+                    f"{api_url}/v1/stories/{story_id}",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=10,
+                )
+            except httpx.HTTPError:
+                continue  # A slow answer while workers start up is no reason to give up.
             if answer.status_code == 200 and answer.json()["state"] == "published":
                 waiting.discard(story_id)
         time.sleep(0.3)
