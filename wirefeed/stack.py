@@ -140,6 +140,11 @@ class LocalStack:
             WIREFEED_API_PORT=str(self.api_port),
             WIREFEED_GATEWAY_PORT=str(self.gateway_port),
             PYTHONUNBUFFERED="1",
+            # Numeric libraries' thread pools do not survive Celery's fork into pool
+            # processes; one thread each keeps the tagging workers from stalling.
+            OMP_NUM_THREADS="1",
+            OPENBLAS_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
         )
         env.update(self.extra_env)
         return env
