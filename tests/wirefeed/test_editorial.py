@@ -115,7 +115,7 @@ def test_rebuild_restores_a_lost_feed_from_the_stories(
     assert story_id in store.get("feeds/all.rss").body.decode()
     job = jobs.load_job(store, job_id)
     assert job is not None and job.status is jobs.JobStatus.done
-    assert sorted(job.feeds[0].formats) == ["atom", "rss"]
+    assert sorted(job.feeds[0].formats) == ["atom", "json", "rss"]
 
 
 def test_an_unknown_feed_cannot_be_rebuilt(
