@@ -15,6 +15,8 @@ from wirefeed.storage import MemoryStore, S3Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "dev-token"
+# Stacks the session started: a test that times out reports what their children said.
+_STACKS: list[LocalStack] = []
 
 
 @pytest.fixture
@@ -68,9 +70,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         },
     )
     local.start()
+    _STACKS.append(local)
     try:
         yield local
     finally:
+        _STACKS.remove(local)
         local.stop()
 
 
@@ -118,4 +122,5 @@ def wait_for(check: Callable[[], object], timeout: float = 30, interval: float =
         if value:
             return value
         time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout}s")
+    reports = "\n".join(stack.report() for stack in _STACKS)
+    pytest.fail(f"condition not met within {timeout}s\n{reports}")

@@ -32,6 +32,14 @@ from wirefeed.storage import S3Store
 # took 27 s with nothing else starting, and minutes while the workers start too.
 STARTUP_TIMEOUT_S = 300
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Celery pool per queue (prefork where not named). The tagging worker runs its tasks in
+# its own process: spaCy's model and numeric libraries are loaded before it takes a
+# story and are never carried across a fork, which can leave a pool process stalled.
+# It scales by running more worker processes (replicas), not pool children.
+POOLS: Mapping[str, str] = {"enrich": "solo"}
+# What marks a line of a child's output as worth an operator's eye in a report.
+_PROBLEM_MARKS = ('"level": "error"', '"level": "warning"', '"level": "critical"',
+                  "Traceback", "ERROR", "WARNING")  # fmt: skip
 DEV_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "wirefeed-dev", "AWS_SECRET_ACCESS_KEY": "wirefeed-dev"}
 
 
@@ -48,6 +56,12 @@ def _credentials(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _with_loopback(no_proxy: str | None) -> str:
+    """A NO_PROXY list that also names the loopback hosts."""
+    hosts = [h for h in (no_proxy or "").split(",") if h]
+    return ",".join(hosts + sorted(LOOPBACK - set(hosts)))
 
 
 def exit_on_sigterm() -> None:
@@ -86,6 +100,8 @@ def wait_until(check: object, timeout: float, what: str) -> None:
         try:
             if check():  # type: ignore[operator]
                 return
+        except StackError:
+            raise
         except Exception:
             pass
         time.sleep(0.1)
@@ -103,10 +119,19 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    log_start: int = 0  # Where this run's output begins in the (appended) log.
 
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of the child's output, for error reports."""
+        try:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return f"({self.log} unreadable)"
+        return "\n".join(text.splitlines()[-lines:])
 
 
 @dataclass
@@ -140,11 +165,15 @@ class LocalStack:
             WIREFEED_API_PORT=str(self.api_port),
             WIREFEED_GATEWAY_PORT=str(self.gateway_port),
             PYTHONUNBUFFERED="1",
-            # Numeric libraries' thread pools do not survive Celery's fork into pool
-            # processes; one thread each keeps the tagging workers from stalling.
+            # Numeric libraries' thread pools do not survive a fork, and two cores do
+            # not gain from them: one thread each.
             OMP_NUM_THREADS="1",
             OPENBLAS_NUM_THREADS="1",
             MKL_NUM_THREADS="1",
+            # The stack's endpoints are on loopback: a proxy configured for the wider
+            # network must never carry (and slow or refuse) their traffic.
+            NO_PROXY=_with_loopback(env.get("NO_PROXY")),
+            no_proxy=_with_loopback(env.get("no_proxy")),
         )
         env.update(self.extra_env)
         return env
@@ -154,6 +183,7 @@ class LocalStack:
     def _spawn(self, service: Service) -> None:
         service.log.parent.mkdir(parents=True, exist_ok=True)
         with service.log.open("ab") as log:
+            service.log_start = log.tell()
             service.process = subprocess.Popen(
                 service.argv,
                 stdout=log,
@@ -176,6 +206,18 @@ class LocalStack:
         self.services[name] = service
         self._spawn(service)
         return service
+
+    def report(self, problems_per_service: int = 3) -> str:
+        """Each child's liveness and restarts, and its last warnings and errors."""
+        lines = []
+        for service in self.services.values():
+            code = service.process.poll() if service.process else None
+            status = "running" if code is None else f"exited {code}"
+            lines.append(f"{service.name}: {status}, {service.restarts} restart(s)")
+            problems = [line for line in service.log_tail(400).splitlines()
+                        if any(mark in line for mark in _PROBLEM_MARKS)]  # fmt: skip
+            lines += [f"  {line[:300]}" for line in problems[-problems_per_service:]]
+        return "\n".join(lines)
 
     def supervise(self) -> list[str]:
         """Restart supervised children that exited; return the names restarted."""
@@ -260,11 +302,34 @@ class LocalStack:
             self.add(
                 f"worker-{queue}",
                 [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
-                 "-Q", queue, "-n", f"{queue}@%h", "-c", str(self.concurrency.get(queue, 1)),
+                 "-Q", queue, "-n", f"{queue}@%h", "-P", POOLS.get(queue, "prefork"),
+                 "-c", str(self.concurrency.get(queue, 1)),
                  "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
                 env={"WIREFEED_METRICS_PORT": str(free_port()),
                      "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / queue)},
             )  # fmt: skip
+        for queue in QUEUES:
+            self.wait_for_worker(f"worker-{queue}")
+
+    def wait_for_worker(self, name: str) -> None:
+        """Wait until the worker ``name`` says it is ready (its models loaded, if any).
+
+        A worker that dies or stays silent fails the start with the end of its log, so
+        a broken worker is reported at once instead of as stories that never move.
+        """
+        service = self.services[name]
+
+        def ready() -> bool:
+            if service.process is not None and service.process.poll() is not None:
+                raise StackError(f"{name} exited at start:\n{service.log_tail()}")
+            with service.log.open("rb") as log:
+                log.seek(service.log_start)
+                return b" ready." in log.read()
+
+        try:
+            wait_until(ready, STARTUP_TIMEOUT_S, name)
+        except StackError as error:
+            raise StackError(f"{error}\n{service.log_tail()}") from None
 
     def metrics_url(self, name: str) -> str:
         """Where the child ``name`` (a worker) serves its Prometheus metrics."""

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from functools import cache
+
+import structlog
+from celery.signals import worker_ready
+from celery.worker.consumer import Consumer
 
 from wirefeed import pipeline
 from wirefeed.settings import Settings
 from wirefeed.taggers import TaggerPipeline, build_pipeline
 from workers.app import celery_app
 from workers.base import WirefeedTask
+
+log = structlog.get_logger(__name__)
 
 
 @cache
@@ -26,3 +33,16 @@ def enrich_story(self: WirefeedTask, story_id: str, job_id: str | None = None) -
             celery_app.send_task("publish.publish_story", args=[story_id])
         else:
             celery_app.send_task("publish.publish_now", args=[story_id, job_id])
+
+
+@worker_ready.connect
+def _load_taggers_before_work(sender: Consumer, **_: object) -> None:
+    """A worker that consumes ``enrich`` loads its models before it says it is ready.
+
+    The first story then waits for nothing, and a model that cannot load fails the
+    worker's start, where an operator looks, instead of every story's enrichment.
+    """
+    if "enrich" in sender.app.amqp.queues.consume_from:
+        started = time.monotonic()
+        names = [type(tagger).__name__ for tagger in taggers().taggers]
+        log.info("taggers.loaded", taggers=names, seconds=round(time.monotonic() - started, 2))
