@@ -32,6 +32,8 @@ class Creator(StrEnum):
 
     machine = "machine"
     editor = "editor"
+    # Sent by the agency with the story: taggers add to them, never drop them.
+    source = "source"
 
 
 class Tag(BaseModel):

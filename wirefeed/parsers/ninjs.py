@@ -12,7 +12,16 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
-from wirefeed.model import Body, Headline, PubStatus, Rendition, Story, Tag, story_id_for
+from wirefeed.model import (
+    Body,
+    Creator,
+    Headline,
+    PubStatus,
+    Rendition,
+    Story,
+    Tag,
+    story_id_for,
+)
 from wirefeed.parsers import ParseError, RawItem, parse_date
 from wirefeed.parsers.wirecopy import correction_in, split_paragraphs
 from wirefeed.sanitize import clean_html, paragraphs_to_html
@@ -100,6 +109,7 @@ def _tags(items: Any) -> list[Tag]:
                 rel=_str(item.get("rel")) or None,
                 confidence=_int(item.get("confidence"), 0, 100),
                 relevance=_int(item.get("relevance"), 0, 100),
+                creator=Creator.source,
             )
         )
     return tags

@@ -17,7 +17,16 @@ from xml.etree.ElementTree import ParseError as XMLSyntaxError
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from wirefeed.model import Body, Headline, PubStatus, Rendition, Story, Tag, story_id_for
+from wirefeed.model import (
+    Body,
+    Creator,
+    Headline,
+    PubStatus,
+    Rendition,
+    Story,
+    Tag,
+    story_id_for,
+)
 from wirefeed.parsers import ParseError, RawItem, parse_date
 from wirefeed.parsers.wirecopy import clean_line, correction_in, fingerprint_uri
 from wirefeed.sanitize import clean_html, paragraphs_to_html, strip_xml_illegal
@@ -154,7 +163,7 @@ def parse_nitf(item: RawItem, root: Element) -> Story:
         correction_note=correction or correction_in(ednote),
         subjects=[
             Tag(name=_attr(s, "tobject.subject.matter") or _attr(s, "tobject.subject.refnum"),
-                literal=_attr(s, "tobject.subject.refnum") or None)
+                literal=_attr(s, "tobject.subject.refnum") or None, creator=Creator.source)
             for s in root.iterfind("head/tobject/tobject.subject")
             if _attr(s, "tobject.subject.matter") or _attr(s, "tobject.subject.refnum")
         ],
@@ -239,7 +248,7 @@ def parse_news_item(item: RawItem, root: Element) -> Story:
             else None),
         subjects=[
             Tag(name=_text(s.find("name")) or _attr(s, "qcode"), literal=_attr(s, "qcode") or None,
-                uri=_attr(s, "uri") or None)
+                uri=_attr(s, "uri") or None, creator=Creator.source)
             for s in root.iterfind("contentMeta/subject")
             if _text(s.find("name")) or _attr(s, "qcode")
         ],

@@ -46,8 +46,8 @@ TAG_FIELDS = ("subjects", "people", "organisations", "places")
 
 
 def merge_tags(existing: list[Tag], proposed: Iterable[Tag]) -> list[Tag]:
-    """Editor tags stay as they are; machine tags are replaced by the new proposal."""
-    kept = [t for t in existing if t.creator is Creator.editor]
+    """Editor and agency tags stay as they are; machine tags are replaced by the proposal."""
+    kept = [t for t in existing if t.creator is not Creator.machine]
     seen = {t.key for t in kept}
     for tag in proposed:
         if tag.key not in seen:

@@ -78,3 +78,20 @@ def test_editor_tags_survive_re_enrichment(full_pipeline, fixtures) -> None:
     assert {"Oleg Novitskiy", "Tom Cruise"} <= {t.name for t in again.people}
     # Re-running changes nothing more: enrichment is idempotent.
     assert pipeline.enrich(store, receipt.story_id, full_pipeline) == again
+
+
+def test_tags_the_agency_sent_survive_enrichment(full_pipeline, fixtures) -> None:
+    store = MemoryStore()
+    nitf = (fixtures / "formats" / "nitf-3.6.xml").read_bytes()
+    receipt = pipeline.receive(store, RawItem(nitf, "application/nitf+xml", source="efe"))
+    assert pipeline.ingest(store, receipt.raw_key).accepted
+    parsed = pipeline.load_story(store, receipt.story_id)
+    assert parsed is not None
+    sent = parsed.subjects
+    assert sent and all(t.creator is Creator.source for t in sent)
+
+    tagged = pipeline.enrich(store, receipt.story_id, full_pipeline)
+    assert tagged is not None
+    assert all(t in tagged.subjects for t in sent)
+    assert tagged.language == "es"  # the machine still tagged the story
+    assert pipeline.enrich(store, receipt.story_id, full_pipeline) == tagged
