@@ -293,23 +293,29 @@ class LocalStack:
             S3Store(settings).ensure_bucket()
 
     def start_workers(self) -> None:
-        """One Celery worker per queue, each consuming only its own queue.
+        """Celery workers for each queue, each consuming only its own queue.
 
-        Each serves its metrics on a free port (``metrics_url``), summed over its pool
+        A prefork queue gets one worker with ``concurrency`` pool processes; a solo queue
+        gets ``concurrency`` workers (``worker-enrich``, ``worker-enrich-2``...). Each
+        serves its metrics on a free port (``metrics_url``), summed over its pool
         processes through a multiprocess folder of its own.
         """
         for queue in QUEUES:
-            self.add(
-                f"worker-{queue}",
-                [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
-                 "-Q", queue, "-n", f"{queue}@%h", "-P", POOLS.get(queue, "prefork"),
-                 "-c", str(self.concurrency.get(queue, 1)),
-                 "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
-                env={"WIREFEED_METRICS_PORT": str(free_port()),
-                     "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / queue)},
-            )  # fmt: skip
-        for queue in QUEUES:
-            self.wait_for_worker(f"worker-{queue}")
+            pool = POOLS.get(queue, "prefork")
+            count = self.concurrency.get(queue, 1)
+            workers, children = (count, 1) if pool == "solo" else (1, count)
+            for number in range(1, workers + 1):
+                name = queue if number == 1 else f"{queue}-{number}"
+                self.add(
+                    f"worker-{name}",
+                    [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
+                     "-Q", queue, "-n", f"{name}@%h", "-P", pool, "-c", str(children),
+                     "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
+                    env={"WIREFEED_METRICS_PORT": str(free_port()),
+                         "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / name)},
+                )  # fmt: skip
+        for name in [n for n in self.services if n.startswith("worker-")]:
+            self.wait_for_worker(name)
 
     def wait_for_worker(self, name: str) -> None:
         """Wait until the worker ``name`` says it is ready (its models loaded, if any).
