@@ -21,6 +21,7 @@ from services import editor
 from services.context import Context, get_context
 from wirefeed import audit, editorial, jobs
 from wirefeed.layout import feed_key
+from wirefeed.partners import SubscriptionSource
 from wirefeed.pipeline import load_story
 from wirefeed.publishing import load_feed_document
 from wirefeed.sanitize import html_to_text
@@ -142,7 +143,8 @@ def story_page(
 def _correction(story_id: str, context: Context, form: dict[str, str]) -> editorial.Correction:
     """A correction from the form; subjects become editor tags only when they changed."""
     current = load_story(context.store, story_id)
-    subjects = [s.strip() for s in form.get("subjects", "").split(",") if s.strip()]
+    # One per line: IPTC names have commas ("arts, culture, entertainment and media").
+    subjects = [s.strip() for s in form.get("subjects", "").splitlines() if s.strip()]
     tags = None
     if current is not None and subjects != [t.name for t in current.subjects]:
         tags = editorial.TagEdit(subjects=[editorial.TagInput(name=s) for s in subjects])
@@ -223,9 +225,15 @@ def job_fragment(
     return render(request, "job.html", user, job=job)
 
 
-def subscriptions() -> Subscriptions:
-    """The feeds (the same configuration the publish workers use)."""
-    return Subscriptions()
+def subscriptions(request: Request) -> Subscriptions:
+    """The feeds in force: the stored configuration, re-read when it changes, as workers do."""
+    # One source per app, so its ETag check (at most every config_refresh_s) is shared.
+    source: SubscriptionSource | None = getattr(request.app.state, "subscriptions", None)
+    if source is None:
+        context = get_context(request)
+        source = SubscriptionSource(context.store, context.settings.config_refresh_s)
+        request.app.state.subscriptions = source
+    return source.current()
 
 
 @router.get("/feeds", name="editor_feeds")
@@ -235,7 +243,7 @@ def feeds_page(
     """Every feed and how many entries it holds."""
     feeds = [
         (spec, len(load_feed_document(context.store, spec.id).entries))
-        for spec in subscriptions().config.feeds
+        for spec in subscriptions(request).config.feeds
     ]
     return render(request, "feeds.html", user, feeds=feeds, may_rebuild=user.may(Action.rebuild))
 
@@ -257,9 +265,14 @@ def feed_preview(
     context: Context = Depends(get_context),
 ) -> HTMLResponse:
     """A feed as a reader sees it, rendered from its feed document."""
-    spec = subscriptions().get(feed_id)
+    spec = subscriptions(request).get(feed_id)
     if spec is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such feed")
     doc = load_feed_document(context.store, feed_id)
-    links = [(fmt, context.settings.public_url(feed_key(feed_id, fmt))) for fmt in ("rss", "atom")]
+    # A private feed has no public URL: partners read it through the gateway.
+    links = [
+        (fmt, context.settings.public_url(feed_key(feed_id, fmt)))
+        for fmt in ("rss", "atom")
+        if spec.public
+    ]
     return render(request, "feed.html", user, spec=spec, doc=doc, links=links)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -7,10 +9,14 @@ from fastapi.testclient import TestClient
 
 from services.api import create_app
 from wirefeed import editorial
+from wirefeed.model import Tag
 from wirefeed.parsers import RawItem
-from wirefeed.pipeline import ingest, store_raw
+from wirefeed.partners import save_config
+from wirefeed.pipeline import ingest, load_story, save_story, store_raw
+from wirefeed.publishing import update_feed
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
+from wirefeed.subscriptions import FeedSpec, Filter, Partner, SubscriptionConfig, Subscriptions
 
 
 @pytest.fixture
@@ -89,3 +95,54 @@ def test_the_feed_preview_renders_the_feed_document(
     assert page.status_code == 200
     assert "This feed is empty." in page.text
     assert client.get("/editor/static/htmx.min.js").text.startswith("var htmx")
+
+
+def test_the_feed_pages_follow_the_stored_subscriptions(
+    client: TestClient, store: MemoryStore, story_id: str
+) -> None:
+    # Feeds configured through the admin API live in the bucket, not in the app's defaults.
+    config = SubscriptionConfig(
+        partners=[Partner(id="acme", name="Acme")],
+        feeds=[FeedSpec(id="acme-space", title="Acme space desk", public=False, partner="acme",
+                        filter=Filter(query="Soyuz"))],
+    )  # fmt: skip
+    save_config(store, config)
+    update_feed(store, Settings(dev_mode=True), Subscriptions(config), "acme-space", [story_id])
+    _login(client)
+    listed = client.get("/editor/feeds").text
+    assert "Acme space desk" in listed
+    assert "All stories" in listed  # the public firehose is always there
+    page = client.get("/editor/feeds/acme-space")
+    assert page.status_code == 200
+    assert "Russian crew returns to earth" in page.text
+    assert "Private feed of acme" in page.text
+    assert "/feeds/acme-space.rss" not in page.text  # no public URL for a private feed
+
+
+def _form_field(page: str, field_id: str) -> str:
+    """What a browser submits for a text field: a textarea's text or an input's value."""
+    area = re.search(rf'<textarea id="{field_id}"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+    found = area or re.search(rf'<input id="{field_id}"[^>]* value="([^"]*)"', page)
+    assert found, field_id
+    return html.unescape(found.group(1))
+
+
+def test_a_headline_correction_leaves_the_machine_subjects_alone(
+    client: TestClient, store: MemoryStore, story_id: str
+) -> None:
+    # IPTC Media Topic names may hold commas; the form must hand them back unchanged.
+    subjects = [Tag(name="arts, culture, entertainment and media", literal="medtop:01000000"),
+                Tag(name="space exploration", literal="medtop:20000739")]  # fmt: skip
+    story = load_story(store, story_id)
+    assert story is not None
+    save_story(store, story.model_copy(update={"subjects": subjects}))
+    _login(client)
+    page = client.get(f"/editor/stories/{story_id}").text
+    form = {"headline": "Soyuz crew lands", "note": "Named the craft",
+            "body": _form_field(page, "c-body"),
+            "subjects": _form_field(page, "c-subjects")}  # fmt: skip
+    assert 'id="job"' in client.post(f"/editor/stories/{story_id}/correct", data=form).text
+    corrected = load_story(store, story_id)
+    assert corrected is not None and corrected.headline == "Soyuz crew lands"
+    assert corrected.subjects == subjects  # the same machine tags, not editor ones
+    assert corrected.body_html == story.body_html
