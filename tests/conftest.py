@@ -67,6 +67,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             "WIREFEED_INBOX_SWEEP_S": "1",
             "WIREFEED_UPSTREAM_TICK_S": "1",
             "WIREFEED_UPSTREAMS_FILE": str(run_dir / "upstreams.toml"),
+            # Tests send the seed story under sources of their own to get a fresh story
+            # each; near-duplicate detection would hold back all but the first of the
+            # session. It is tested on a real Redis in tests/wirefeed/test_lifecycle.py.
+            "WIREFEED_NEAR_DUPLICATE_DISTANCE": "-1",
         },
     )
     local.start()
