@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -85,8 +86,11 @@ def test_a_story_killed_in_three_partner_feeds_leaves_them_and_their_archives(
     assert isinstance(status, dict)
     feeds: list[str] = status["feeds"]
 
-    # Newer stories push the seed story out of the small feeds' current documents. They
-    # are too short to fingerprint, so none is held as a near-duplicate of another.
+    # Newer stories push the seed story out of the small feeds' current documents. Feeds
+    # order entries by first creation, to the second, so they are sent a second later at
+    # least: a tie would leave the order to the story ids.
+    created = datetime.fromisoformat(status["story"]["firstcreated"])
+    time.sleep(max(0.0, (created + timedelta(seconds=1.1) - datetime.now(UTC)).total_seconds()))
     newer = [
         api.post("/v1/stories", params={"source": SOURCE},
                  content=f"Kill desk filler {n}\n\nFiller.".encode(),
