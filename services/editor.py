@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from services.context import Context, get_context
 from wirefeed import audit, editorial, jobs
+from wirefeed.embargo import EmbargoSchedule
 from wirefeed.quarantine import list_records, release
 from wirefeed.state import load_state
 from wirefeed.users import Action, Directory, User
@@ -222,7 +223,8 @@ def set_embargo(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Hold the story out of the feeds until ``until``."""
-    run = lambda: editorial.set_embargo(context.store, story_id, user.name, body.until)  # noqa: E731
+    schedule = EmbargoSchedule(context.store, context.redis)
+    run = lambda: editorial.set_embargo(context.store, schedule, story_id, user.name, body.until)  # noqa: E731
     detail = f"until {body.until.isoformat()}"
     return story_job(request, context, user, Action.embargo, run, story_id, detail)
 
@@ -235,7 +237,8 @@ def release_embargo(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Release an embargoed story to its feeds now."""
-    run = lambda: editorial.set_embargo(context.store, story_id, user.name, None)  # noqa: E731
+    schedule = EmbargoSchedule(context.store, context.redis)
+    run = lambda: editorial.set_embargo(context.store, schedule, story_id, user.name, None)  # noqa: E731
     return story_job(request, context, user, Action.embargo, run, story_id, "release")
 
 

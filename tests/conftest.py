@@ -49,17 +49,25 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         local.stop()
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """The real stack: redis-server, moto's S3 server and Celery workers on free ports."""
-    run_dir = tmp_path_factory.mktemp("stack")
-    local = LocalStack(
+def stack_on_free_ports(run_dir: Path, extra_env: dict[str, str]) -> LocalStack:
+    """A stack (not started yet) whose Redis, S3 endpoint and services take free ports."""
+    return LocalStack(
         run_dir=run_dir,
         redis_url=f"redis://127.0.0.1:{free_port()}/0",
         s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
         api_port=free_port(),
         gateway_port=free_port(),
-        extra_env={
+        extra_env=extra_env,
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The real stack: redis-server, moto's S3 server and Celery workers on free ports."""
+    run_dir = tmp_path_factory.mktemp("stack")
+    local = stack_on_free_ports(
+        run_dir,
+        {
             "WIREFEED_COALESCE_WINDOW_S": "0.5",
             "WIREFEED_CONFIG_REFRESH_S": "1",
             # Periodic ingest tasks run often, so transport tests wait seconds, not minutes.

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wirefeed import jobs
 from wirefeed.coalesce import FeedScheduler
+from wirefeed.embargo import EmbargoSchedule, HeldVersion
 from wirefeed.layout import story_key, version_key
 from wirefeed.model import Body, Creator, Headline, PubStatus, Story, Tag, utcnow
 from wirefeed.parsers import ParseError, parse
@@ -222,8 +223,18 @@ def kill(store: BlobStore, story_id: str, user: str, reason: str) -> Story:
     return _rewrite(store, story_id, user, "killed", change)
 
 
-def set_embargo(store: BlobStore, story_id: str, user: str, until: datetime | None) -> Story:
-    """Hold the story until ``until`` (None releases it now)."""
+def set_embargo(
+    store: BlobStore,
+    schedule: EmbargoSchedule,
+    story_id: str,
+    user: str,
+    until: datetime | None,
+) -> Story:
+    """Hold the story until ``until`` (None releases it now).
+
+    The hold goes on the embargo schedule too, so the periodic sweep publishes the
+    story when its time comes; a release now takes it off the schedule.
+    """
 
     def change(story: Story) -> Story:
         _require_live(story)
@@ -232,7 +243,12 @@ def set_embargo(store: BlobStore, story_id: str, user: str, until: datetime | No
         )
 
     detail = f"embargoed until {until.isoformat()}" if until else "embargo released"
-    return _rewrite(store, story_id, user, detail, change)
+    story = _rewrite(store, story_id, user, detail, change)
+    if until is None:
+        schedule.release(HeldVersion(story_id=story_id, until=utcnow()))
+    else:
+        schedule.hold(story_id, None, until)
+    return story
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,16 @@ class HeldVersion(BaseModel):
     """A version waiting for its embargo to pass."""
 
     story_id: str
-    raw_key: str
+    # The agency payload to ingest at release. None: an editor embargoed the stored
+    # version, which is published as it is at release.
+    raw_key: str | None = None
     until: datetime
 
     @property
     def key(self) -> str:
+        """The durable record: one per held payload, or one per editor-held story."""
+        if self.raw_key is None:
+            return embargo_key(f"story-{self.story_id}")
         return embargo_key(self.raw_key.rsplit("/", 1)[-1])
 
 
@@ -40,8 +45,12 @@ class EmbargoSchedule:
         self.store = store
         self.redis = redis
 
-    def hold(self, story_id: str, raw_key: str, until: datetime) -> HeldVersion:
-        """Hold a version until ``until``: record first, then index (idempotent)."""
+    def hold(self, story_id: str, raw_key: str | None, until: datetime) -> HeldVersion:
+        """Hold a version until ``until``: record first, then index (idempotent).
+
+        ``raw_key`` None holds the stored version of the story (an editor's embargo);
+        holding it again moves its release time.
+        """
         held = HeldVersion(story_id=story_id, raw_key=raw_key, until=until)
         self.store.put(held.key, held.model_dump_json().encode(), content_type="application/json")
         self.redis.zadd(INDEX_KEY, {held.key: until.timestamp()})

@@ -139,6 +139,7 @@ class Action(StrEnum):
 
     enrich = "enrich"  # a new current version: tag it, then publish
     hold = "hold"  # embargoed: released later by the sweep
+    publish = "publish"  # an editor's embargo on the stored version passed: publish it
     duplicate = "duplicate"  # a near-duplicate of another story: kept, not published
     ignore = "ignore"  # an older or identical version, or one after a kill
 
@@ -236,13 +237,20 @@ def ingest(
 def release_due(
     store: BlobStore, lifecycle: Lifecycle, now: datetime | None = None
 ) -> list[IngestOutcome]:
-    """Ingest every held version whose embargo has passed, then forget its hold."""
+    """Release every held version whose embargo has passed, then forget its hold.
+
+    An agency payload is ingested now; a stored version an editor embargoed is handed
+    to publishing as it is (``Action.publish``).
+    """
     if lifecycle.embargoes is None:
         return []
     now = now or utcnow()
     outcomes = []
     for held in list(lifecycle.embargoes.due(now)):
-        outcomes.append(ingest(store, held.raw_key, lifecycle, now))
+        if held.raw_key is None:
+            outcomes.append(IngestOutcome(held.story_id, Action.publish, "embargo passed"))
+        else:
+            outcomes.append(ingest(store, held.raw_key, lifecycle, now))
         lifecycle.embargoes.release(held)
     return outcomes
 

@@ -33,6 +33,8 @@ class IngestTask(WirefeedTask):
 def _hand_on(outcome: pipeline.IngestOutcome) -> None:
     if outcome.action is pipeline.Action.enrich:
         celery_app.send_task("enrich.enrich_story", args=[outcome.story_id])
+    elif outcome.action is pipeline.Action.publish:
+        celery_app.send_task("publish.publish_story", args=[outcome.story_id])
 
 
 @celery_app.task(name="ingest.ingest_story", base=IngestTask, bind=True)

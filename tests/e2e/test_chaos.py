@@ -3,9 +3,9 @@
 Run with ``make chaos`` (the ``slow`` group; ``make test`` leaves it out). Each run sends
 ``WIREFEED_CHAOS_STORIES`` stories (default 2,000) through the API while a fault is
 injected; a tenth of them arrive as three versions in shuffled order. A story counts
-as present when its state is ``published`` with the latest version stored; feed
-documents are checked for duplicate entries. The firehose keeps only its newest
-entries, so presence is counted from the story states, and duplicates from the feed.
+as present when its state is ``published`` with the latest version stored and it is in
+the firehose: its current document or one of its RFC 5005 archive pages, where no story
+may appear twice.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import TOKEN, store_for
+from tests.conftest import TOKEN, stack_on_free_ports, store_for
 from wirefeed.layout import feed_key
 from wirefeed.pipeline import load_story
-from wirefeed.publishing import load_feed_document
-from wirefeed.stack import LocalStack, free_port
+from wirefeed.publishing import load_archive_page, load_feed_document
+from wirefeed.stack import LocalStack
 from wirefeed.state import Stage, load_state
 from wirefeed.storage import S3Store
 
@@ -67,12 +67,9 @@ RUNS: list[Outcome] = []
 @pytest.fixture(scope="module")
 def chaos_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A stack of its own, supervised every half second, as ``make run`` supervises."""
-    local = LocalStack(
-        run_dir=tmp_path_factory.mktemp("chaos"),
-        redis_url=f"redis://127.0.0.1:{free_port()}/0",
-        s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
-        api_port=free_port(),
-        extra_env={
+    local = stack_on_free_ports(
+        tmp_path_factory.mktemp("chaos"),
+        {
             "WIREFEED_COALESCE_WINDOW_S": "0.5",
             # Short tasks: a message held by a killed worker comes back within a minute.
             "WIREFEED_VISIBILITY_TIMEOUT_S": "60",
@@ -246,8 +243,12 @@ def record(
     outcome = Outcome(fault, sent=len(latest), payloads=payload_count, lost=len(missing))
     outcome.lost += len(latest) - len(expected)  # never accepted at all
     doc = load_feed_document(store, "all")
-    counts = Counter(entry.story_id for entry in doc.entries)
+    # The firehose as an archiving reader sees it: the current document and every
+    # RFC 5005 archive page. A published story missing from all of them is lost too.
+    pages = [load_archive_page(store, "all", number) for number in doc.archive_pages]
+    counts = Counter(e.story_id for page in [doc, *pages] for e in page.entries)
     outcome.duplicate_entries = sum(n - 1 for n in counts.values())
+    outcome.lost += sum(1 for story_id in expected if story_id not in missing | counts.keys())
     for fmt in ("rss", "atom"):
         parsed = feedparser.parse(store.get(feed_key("all", fmt)).body)
         guids = Counter(entry.id for entry in parsed.entries)

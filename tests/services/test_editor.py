@@ -34,8 +34,11 @@ def viewer_token(tmp_path: Path) -> tuple[Path, str]:
 
 
 @pytest.fixture
-def client(store: MemoryStore, sent: Sent, viewer_token: tuple[Path, str]) -> TestClient:
-    settings = Settings(dev_mode=True, users_file=str(viewer_token[0]))
+def client(
+    store: MemoryStore, sent: Sent, viewer_token: tuple[Path, str], redis_url: str
+) -> TestClient:
+    # Embargoes go on the schedule in Redis: a real one, of the test session's own.
+    settings = Settings(dev_mode=True, users_file=str(viewer_token[0]), redis_url=redis_url)
     app = create_app(settings, store, enqueue=lambda task, *args: sent.append((task, args)))
     return TestClient(app)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,20 @@ import redis
 from wirefeed import editorial, jobs
 from wirefeed.coalesce import FeedScheduler
 from wirefeed.editorial import Correction, TagEdit, TagInput
-from wirefeed.model import Creator, PubStatus, Tag
+from wirefeed.embargo import INDEX_KEY, EmbargoSchedule
+from wirefeed.model import Creator, PubStatus, Tag, utcnow
 from wirefeed.parsers import RawItem
-from wirefeed.pipeline import ingest, load_story, save_story, store_raw, supersedes
+from wirefeed.pipeline import (
+    Action,
+    IngestOutcome,
+    Lifecycle,
+    ingest,
+    load_story,
+    release_due,
+    save_story,
+    store_raw,
+    supersedes,
+)
 from wirefeed.publishing import load_feed_document
 from wirefeed.settings import Settings
 from wirefeed.state import load_state
@@ -172,3 +184,34 @@ def test_an_edit_never_overwrites_a_version_stored_meanwhile(
     edited = editorial._rewrite(store, story_id, "ann", "test", meanwhile)
     assert edited.version == "5"
     assert edited.ednote == "edited"
+
+
+def test_an_editor_embargo_is_published_by_the_sweep_at_its_time(
+    store: MemoryStore, redis_url: str, story_id: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    schedule = EmbargoSchedule(store, client)
+    until = utcnow() + timedelta(hours=1)
+    editorial.set_embargo(store, schedule, story_id, "ann", until)
+    lifecycle = Lifecycle(embargoes=schedule)
+
+    assert release_due(store, lifecycle, now=until - timedelta(seconds=1)) == []
+    released = release_due(store, lifecycle, now=until)
+    assert released == [IngestOutcome(story_id, Action.publish, "embargo passed")]
+    assert schedule.pending() == []  # released once, not on every sweep
+    assert release_due(store, lifecycle, now=until + timedelta(hours=1)) == []
+
+
+def test_releasing_an_editor_embargo_takes_it_off_the_schedule(
+    store: MemoryStore, redis_url: str, story_id: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    schedule = EmbargoSchedule(store, client)
+    editorial.set_embargo(store, schedule, story_id, "ann", utcnow() + timedelta(hours=1))
+    editorial.set_embargo(store, schedule, story_id, "ann", utcnow() + timedelta(hours=2))
+    assert [h.story_id for h in schedule.pending()] == [story_id]  # moved, not doubled
+    editorial.set_embargo(store, schedule, story_id, "ann", None)
+    assert schedule.pending() == []
+    assert client.zcard(INDEX_KEY) == 0
