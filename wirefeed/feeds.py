@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from wirefeed.layout import FEED_FORMATS, feed_document_key, story_key
 from wirefeed.model import Story, Tag
-from wirefeed.sanitize import strip_xml_illegal
+from wirefeed.sanitize import html_to_text, strip_xml_illegal
 from wirefeed.settings import Settings
 from wirefeed.subscriptions import FeedSpec, subject_code
 
@@ -62,6 +62,10 @@ class Enclosure(BaseModel):
         return kind if kind in {"image", "video", "audio"} else None
 
 
+# Longest summary (RSS description, Atom summary, JSON Feed summary), in characters.
+SUMMARY_CHARS = 300
+
+
 class FeedEntry(BaseModel):
     """One story as a feed shows it."""
 
@@ -86,6 +90,19 @@ class FeedEntry(BaseModel):
         if self.correction_note:
             return f"<p><strong>Correction:</strong> {self.correction_note}</p>{content}"
         return content
+
+    @property
+    def summary(self) -> str:
+        """Plain text for list views: the correction note and the lead, at most ~300 chars.
+
+        The full body goes in the content element only; repeating it as the summary
+        would double every document's size for nothing.
+        """
+        lead = html_to_text(self.body).split("\n\n")
+        text = " ".join(lead[:2] if self.correction_note else lead[:1])
+        if len(text) <= SUMMARY_CHARS:
+            return text
+        return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
 
 
 class FeedDocument(BaseModel):
@@ -258,8 +275,8 @@ def _add_entry(fg: FeedGenerator, entry: FeedEntry, fmt: str) -> None:
     fe.guid(entry.guid, permalink=False)
     fe.title(entry.title)
     fe.link(href=entry.link, rel="alternate")
-    # description() also sets the Atom content (without a type), so content() goes last.
-    fe.description(entry.body)
+    # RSS description and Atom summary: the lead; content:encoded and Atom content: the body.
+    fe.description(entry.summary, isSummary=True)
     fe.content(entry.body, type="html")
     fe.published(entry.published)
     fe.updated(entry.updated)
@@ -386,6 +403,7 @@ def _json_item(entry: FeedEntry) -> dict[str, Any]:
         "url": entry.link,
         "title": entry.title,
         "content_html": entry.body,
+        "summary": entry.summary,
         "date_published": _rfc3339(entry.published),
         "date_modified": _rfc3339(entry.updated),
     }

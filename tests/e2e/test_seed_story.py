@@ -53,9 +53,11 @@ def test_seed_story_reaches_rss_and_atom(
         )
         assert entry.id.startswith("tag:")
         assert entry.link == stack_settings.public_url(f"stories/{story_id}.json")
-        body = entry.content[0].value if fmt == "atom" else entry.description
+        # The whole body is the content (RSS content:encoded); the summary is the lead.
+        body = entry.content[0].value
         assert "Soyuz MS-18" in body
         assert "Read Also" not in body
+        assert entry.summary.startswith("After spending 12 days") and len(entry.summary) <= 301
         self_links = [link.href for link in feed.feed.links if link.rel == "self"]
         assert self_links == [stack_settings.public_url(feed_key("all", fmt))]
 

@@ -319,3 +319,24 @@ def test_the_oldest_entries_overflow(settings: Settings) -> None:
     overflow = [doc.upsert(entry_from_story(story(n), settings), size=2) for n in range(4)]
     assert [e.story_id for e in doc.entries] == ["story3", "story2"]
     assert [[e.story_id for e in batch] for batch in overflow] == [[], [], ["story0"], ["story1"]]
+
+
+LONG_LEAD = "Word " * 100
+
+
+@pytest.mark.parametrize(
+    ("body", "note", "summary"),
+    [
+        ("<p>Lead.</p><p>Second paragraph.</p>", None, "Lead."),
+        ("<p>Lead.</p><p>Second.</p>", "Fixes a name.", "Correction: Fixes a name. Lead."),
+        ("<p>Tom &amp; Jerry <em>meet</em>.</p>", None, "Tom & Jerry meet."),
+        (f"<p>{LONG_LEAD}</p>", None, ("Word " * 60).strip() + "…"),
+    ],
+)
+def test_the_summary_is_the_plain_lead_and_the_content_the_whole_body(
+    settings: Settings, body: str, note: str | None, summary: str
+) -> None:
+    entry = entry_from_story(story(1, bodies=[Body(value=body)], correction_note=note), settings)
+    assert entry.summary == summary
+    assert len(entry.summary) <= 301
+    assert body in entry.body
