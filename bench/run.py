@@ -207,6 +207,7 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
     store = S3Store(settings, client=s3_client(stack))
     before = feed_uploads(stack)
     skipped_before = metric_total(stack, "worker-publish", SKIPPED)
+    requests_before = s3_requests(stack)
     ids = submit_all(stack.api_url, payloads, rate)
     pending = set(ids)
     states: dict[str, StoryState] = {}
@@ -237,6 +238,7 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
     duration = (max(published) - min(received)).total_seconds()
     uploads = feed_uploads(stack) - before
     skipped = metric_total(stack, "worker-publish", SKIPPED) - skipped_before
+    requests = s3_requests(stack) - requests_before
     windows = max(1.0, duration / settings.coalesce_window_s)
     return {
         "stories": len(ids),
@@ -248,6 +250,7 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
         "firehose_uploads": uploads,
         "uploads_per_window": uploads / windows,
         "uploads_skipped_unchanged": skipped,
+        "s3_requests_per_story": requests / len(ids),
         "ids": ids,
     }
 
@@ -274,6 +277,29 @@ def feed_uploads(stack: LocalStack) -> int:
     client = s3_client(stack)
     versions = client.list_object_versions(Bucket=stack.s3_bucket, Prefix=feed_key("all", "rss"))
     return len(versions.get("Versions", []))
+
+
+# -- S3: the endpoint's own ceiling ----------------------------------------------------
+
+
+def s3_requests(stack: LocalStack) -> int:
+    """Requests the embedded S3 endpoint has answered so far (its access log)."""
+    return stack.services["s3"].log.read_bytes().count(b" HTTP/1.1")
+
+
+def s3_ceiling(stack: LocalStack, pairs: int = 1000) -> float:
+    """Requests per second the S3 endpoint answers through boto3: PUT then GET of 4 KB."""
+    store = S3Store(Settings.from_env(stack.env()), client=s3_client(stack))
+    body = os.urandom(4096)
+
+    def pair(n: int) -> None:
+        store.put(f"bench/s3/{n}", body, content_type="application/octet-stream")
+        store.get(f"bench/s3/{n}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(pair, range(pairs)))
+    return 2 * pairs / (time.perf_counter() - started)
 
 
 # -- 7. subscription matching --------------------------------------------------------
@@ -352,6 +378,8 @@ def table(results: dict[str, Any]) -> str:
     ratio_tag = full["rate"] / results["tagger_alone"]
     ratio_off = off["rate"] / results["engine_ceiling"]
     match = {int(k): v for k, v in results["matching_us"].items()}
+    # What the S3 endpoint alone allows at the pipeline's requests per story.
+    s3_bound = results["s3_ceiling"] / off["s3_requests_per_story"]
     kills = results["kill_s"]
     rows = [
         ("Engine ceiling (no-op 3-task chain)", f"{results['engine_ceiling']:.0f} chains/s", ""),
@@ -360,6 +388,10 @@ def table(results: dict[str, Any]) -> str:
          f"{ratio_tag:.2f} of tagger alone (target ≥ 0.85)"),
         ("Tagging off, max rate", f"{off['rate']:.1f} stories/s",
          f"{ratio_off:.2f} of engine ceiling (target ≥ 0.5)"),
+        ("S3 endpoint ceiling (boto3 → moto, 8 threads, 4 KB)",
+         f"{results['s3_ceiling']:.0f} requests/s",
+         f"{off['s3_requests_per_story']:.1f} requests per story: at most "
+         f"{s3_bound:.1f} stories/s; tagging off reaches {off['rate'] / s3_bound:.2f} of that"),
         (f"Latency at half load ({half['stories']} stories)",
          f"p50 {half['p50_s']:.2f} s, p95 {half['p95_s']:.2f} s, p99 {half['p99_s']:.2f} s",
          "target p99 ≤ 1 s"),
@@ -435,6 +467,8 @@ def main() -> None:
 
     stack = start_stack(args.run_dir / "tagging-off", {**STACK_ENV, "WIREFEED_TAGGERS": ""})
     try:
+        print("S3 endpoint ceiling…", flush=True)
+        results["s3_ceiling"] = s3_ceiling(stack)
         print("full pipeline with tagging off…", flush=True)
         results["tagging_off"] = pipeline_run(stack, stories(args.stories, seed=13), rate=None)
     finally:

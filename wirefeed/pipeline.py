@@ -173,12 +173,12 @@ def _duplicate_of(
 
     Only a story's first version is compared; later versions stay what the first was.
     """
-    state = load_state(store, story.id)
-    if state is not None and state.duplicate_of:
-        return state.duplicate_of
+    if not first_version:
+        state = load_state(store, story.id)
+        return state.duplicate_of if state is not None else None
     index = lifecycle.duplicates
     value = fingerprint(story) if index is not None and story.is_live else None
-    if index is None or value is None or not first_version:
+    if index is None or value is None:
         return None
     original = index.find(story.id, value)
     if original is None:
