@@ -18,8 +18,11 @@ from wirefeed.sanitize import html_to_text
 
 BITS = 64
 SHINGLE_WORDS = 3
-# Below this many shingles a fingerprint says too little to call two stories the same.
-MIN_SHINGLES = 8
+# Below this many shingles (about a 40-word story) a fingerprint says too little to call
+# two stories the same: two flashes that differ in a number or a place ("magnitude 6.1
+# hits Japan" / "5.2 hits Chile") share most of their shingles. Holding back a distinct
+# flash costs far more than publishing a short repeat.
+MIN_SHINGLES = 40
 _WORD = re.compile(r"\w+")
 
 

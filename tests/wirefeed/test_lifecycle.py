@@ -236,13 +236,23 @@ def test_trivial_edits_stay_within_the_default_distance() -> None:
     edited = fingerprint(
         story(bodies=[Body(value=f"<p>{PARAGRAPHS.replace('Sunday', 'Sunday morning')}</p>")])
     )
-    other = fingerprint(
-        story(
-            bodies=[Body(value="<p>" + "Markets fell sharply in Asia as investors " * 3 + "</p>")]
-        )
+    markets = (
+        "Markets fell sharply in Asia on Monday as investors sold technology shares after "
+        "weak export figures from South Korea and Taiwan. The Nikkei lost three percent, "
+        "its worst day since spring, while Hong Kong dropped two percent and the yen rose "
+        "against the dollar. Traders said central bank comments later this week could "
+        "decide whether the slide continues into the summer."
     )
+    other = fingerprint(story(bodies=[Body(value=f"<p>{markets}</p>")]))
     assert original is not None and edited is not None and other is not None
     assert distance(original, edited) <= 8 < distance(original, other)
+
+
+def test_short_flashes_are_never_taken_for_duplicates() -> None:
+    flash = "<p>Earthquake of magnitude {} hits {}, no tsunami warning issued, officials say.</p>"
+    japan = story(bodies=[Body(value=flash.format("6.1", "northern Japan"))])
+    chile = story(bodies=[Body(value=flash.format("5.2", "central Chile"))])
+    assert fingerprint(japan) is None and fingerprint(chile) is None
 
 
 @pytest.mark.parametrize(
