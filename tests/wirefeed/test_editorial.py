@@ -186,12 +186,17 @@ def test_an_edit_never_overwrites_a_version_stored_meanwhile(
     assert edited.ednote == "edited"
 
 
-def test_an_editor_embargo_is_published_by_the_sweep_at_its_time(
-    store: MemoryStore, redis_url: str, story_id: str
-) -> None:
+@pytest.fixture
+def schedule(store: MemoryStore, redis_url: str) -> Iterator[EmbargoSchedule]:
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
-    schedule = EmbargoSchedule(store, client)
+    yield EmbargoSchedule(store, client)
+    client.close()
+
+
+def test_an_editor_embargo_is_published_by_the_sweep_at_its_time(
+    store: MemoryStore, schedule: EmbargoSchedule, story_id: str
+) -> None:
     until = utcnow() + timedelta(hours=1)
     editorial.set_embargo(store, schedule, story_id, "ann", until)
     lifecycle = Lifecycle(embargoes=schedule)
@@ -204,14 +209,11 @@ def test_an_editor_embargo_is_published_by_the_sweep_at_its_time(
 
 
 def test_releasing_an_editor_embargo_takes_it_off_the_schedule(
-    store: MemoryStore, redis_url: str, story_id: str
+    store: MemoryStore, schedule: EmbargoSchedule, story_id: str
 ) -> None:
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    schedule = EmbargoSchedule(store, client)
     editorial.set_embargo(store, schedule, story_id, "ann", utcnow() + timedelta(hours=1))
     editorial.set_embargo(store, schedule, story_id, "ann", utcnow() + timedelta(hours=2))
     assert [h.story_id for h in schedule.pending()] == [story_id]  # moved, not doubled
     editorial.set_embargo(store, schedule, story_id, "ann", None)
     assert schedule.pending() == []
-    assert client.zcard(INDEX_KEY) == 0
+    assert schedule.redis.zcard(INDEX_KEY) == 0
