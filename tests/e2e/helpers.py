@@ -1,11 +1,13 @@
-"""Steps the end-to-end editor tests share: the seed story, partner feeds, feed documents."""
+"""Steps end-to-end tests share: the seed story, partner feeds, feed documents, servers."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import feedparser
@@ -14,6 +16,7 @@ import pytest
 
 from tests.conftest import FIXTURES, wait_for
 from wirefeed.settings import Settings
+from wirefeed.stack import free_port
 
 SEED_HEADLINE = "Russian crew returns to earth after shooting the first movie in space"
 
@@ -78,3 +81,16 @@ def entry_story_ids(document: bytes, fmt: str) -> set[str]:
         ids = [entry.id for entry in parsed.entries]
     # Entry ids are tag:{authority}:story/{id}, the same for every version of a story.
     return {i.rsplit("/", 1)[1] for i in ids}
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port for the block; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

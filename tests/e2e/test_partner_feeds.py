@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
@@ -18,12 +17,13 @@ import pytest
 from celery import Celery
 
 from tests.conftest import wait_for
+from tests.e2e.helpers import http_server
 from wirefeed import pipeline
 from wirefeed.layout import feed_state_key
 from wirefeed.parsers import RawItem
 from wirefeed.publishing import load_feed_document
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack, free_port
+from wirefeed.stack import LocalStack
 from wirefeed.storage import S3Store
 
 pytestmark = pytest.mark.e2e
@@ -59,13 +59,8 @@ class Hub(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def hub() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Hub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
+    with http_server(Hub) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

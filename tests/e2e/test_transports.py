@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,10 +14,11 @@ import httpx
 import pytest
 
 from tests.conftest import wait_for
+from tests.e2e.helpers import http_server
 from wirefeed.layout import feed_key
 from wirefeed.model import utcnow
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack, free_port
+from wirefeed.stack import LocalStack
 from wirefeed.storage import NotFound, S3Store
 
 pytestmark = pytest.mark.e2e
@@ -125,14 +125,8 @@ class UpstreamFeed(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def upstream() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), UpstreamFeed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/feed.rss"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(UpstreamFeed) as url:
+        yield f"{url}feed.rss"
 
 
 def test_upstream_feed_is_polled_conditionally(
