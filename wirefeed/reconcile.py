@@ -7,7 +7,9 @@ a crash between a write and an enqueue), comparing the two listings tells what t
 redo:
 
 - a raw payload that no story state records (and that is not quarantined) → ingest it;
-- a story stuck in ``received`` → ingest its payloads (older versions are ignored);
+- a payload a story received but ingest never dealt with → ingest it, whatever stage
+  the story has reached since: a newer version whose message was lost while an older
+  one went on to be published must not stay lost;
 - a story stuck in ``parsed`` → enrich it;
 - a story stuck in ``enriched`` (published to no feed yet, or its feed marks lost)
   → publish it again, which marks its feeds for a render.
@@ -94,11 +96,11 @@ def plan_recovery(
     for state in states:
         recorded.update(state.raw_keys)
         changed = state.last_change
-        if state.stage in FINAL_STAGES or (changed is not None and changed > cutoff):
+        if changed is not None and changed > cutoff:
             continue
-        if state.stage is Stage.received:
-            ingest.update(key for key in state.raw_keys if key in raw_keys)
-        elif state.stage in _NEXT_STEP:
+        ingested = set(state.ingested_keys)
+        ingest.update(k for k in state.raw_keys if k not in ingested and k in raw_keys)
+        if state.stage in _NEXT_STEP:
             getattr(plan, _NEXT_STEP[state.stage]).append(state.story_id)
     ingest.update(key for key in raw_keys - recorded if record_id_for(key) not in quarantined)
     plan.ingest = sorted(ingest)

@@ -50,6 +50,9 @@ class StoryState(BaseModel):
     version: str | None = None
     feeds: list[str] = Field(default_factory=list)
     raw_keys: list[str] = Field(default_factory=list)
+    # The payloads ingest has dealt with (applied, ignored, held or set aside). A payload
+    # received but missing here lost its message, whatever stage the story is in now.
+    ingested_keys: list[str] = Field(default_factory=list)
     # Set when the story is a near-duplicate of another: it is kept, not published.
     duplicate_of: str | None = None
     history: list[Transition] = Field(default_factory=list)
@@ -110,6 +113,9 @@ def record_stage(
             state.duplicate_of = duplicate_of
         if raw_key and raw_key not in state.raw_keys:
             state.raw_keys.append(raw_key)
+        # Every stage but ``received`` that names a payload is ingest's verdict on it.
+        if raw_key and stage is not Stage.received and raw_key not in state.ingested_keys:
+            state.ingested_keys.append(raw_key)
         # Full precision: latencies between stages are measured from these times.
         previous_at = state.last_change
         now = datetime.now(UTC)
