@@ -187,10 +187,15 @@ def _duplicate_of(
 
 
 def _note_ignored(store: BlobStore, story_id: str, key: str, reason: str) -> None:
-    """Log an ignored version in the timeline without moving a story that is further on."""
+    """Log an ignored version in the timeline, leaving the story in the stage it had.
+
+    Intake noted the payload as ``received``; the stage before that (``published``,
+    say) is where the story really is, so a re-sent copy does not send it back.
+    """
     state = load_state(store, story_id)
-    stage = state.stage if state is not None and state.stage is not Stage.received else None
-    record_stage(store, story_id, stage or Stage.parsed, detail=f"ignored: {reason}", raw_key=key)
+    earlier = [t.stage for t in state.history if t.stage is not Stage.received] if state else []
+    stage = earlier[-1] if earlier else Stage.parsed
+    record_stage(store, story_id, stage, detail=f"ignored: {reason}", raw_key=key)
 
 
 def ingest(

@@ -15,6 +15,7 @@ from wirefeed.embargo import INDEX_KEY, EmbargoSchedule
 from wirefeed.lifecycle import Decision, decide
 from wirefeed.model import Body, Creator, Headline, PubStatus, Story, Tag
 from wirefeed.parsers import RawItem
+from wirefeed.state import Stage, load_state, record_stage
 from wirefeed.storage import MemoryStore
 
 T0 = datetime(2026, 10, 17, 9, 0, tzinfo=UTC)
@@ -288,3 +289,15 @@ def test_a_negative_distance_turns_detection_off(redis_client: redis.Redis) -> N
     pipeline.ingest(store, pipeline.receive(store, item(ninjs(1), source="a")).raw_key, parts)
     again = pipeline.receive(store, item(ninjs(1), source="b"))
     assert pipeline.ingest(store, again.raw_key, parts).action is pipeline.Action.enrich
+
+
+def test_a_resent_copy_leaves_a_published_story_published() -> None:
+    store = MemoryStore()
+    first = pipeline.receive(store, item(ninjs(1)))
+    pipeline.ingest(store, first.raw_key)
+    record_stage(store, first.story_id, Stage.published, in_feeds={"all": True})
+    again = pipeline.receive(store, item(ninjs(1)))
+    assert pipeline.ingest(store, again.raw_key).action is pipeline.Action.ignore
+    state = load_state(store, first.story_id)
+    assert state is not None and state.stage is Stage.published
+    assert state.history[-1].detail is not None and "ignored" in state.history[-1].detail
