@@ -10,6 +10,8 @@ from typing import Any
 import redis
 from fastapi import Request
 
+from wirefeed.embargo import EmbargoSchedule
+from wirefeed.partners import SubscriptionSource
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
 
@@ -35,6 +37,16 @@ class Context:
     def redis(self) -> redis.Redis:
         """A Redis client, made on first use."""
         return redis.Redis.from_url(self.settings.redis_url, socket_timeout=5)
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionSource:
+        """The stored feed configuration, re-read when it changes (as the workers do)."""
+        return SubscriptionSource(self.store, self.settings.config_refresh_s)
+
+    @cached_property
+    def embargoes(self) -> EmbargoSchedule:
+        """The embargo schedule the periodic sweep releases from."""
+        return EmbargoSchedule(self.store, self.redis)
 
 
 def get_context(request: Request) -> Context:

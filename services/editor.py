@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 
 from services.context import Context, get_context
 from wirefeed import audit, editorial, jobs
-from wirefeed.embargo import EmbargoSchedule
 from wirefeed.quarantine import list_records, release
 from wirefeed.state import load_state
 from wirefeed.users import Action, Directory, User
@@ -223,8 +222,9 @@ def set_embargo(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Hold the story out of the feeds until ``until``."""
-    schedule = EmbargoSchedule(context.store, context.redis)
-    run = lambda: editorial.set_embargo(context.store, schedule, story_id, user.name, body.until)  # noqa: E731
+    run = lambda: editorial.set_embargo(  # noqa: E731
+        context.store, context.embargoes, story_id, user.name, body.until
+    )
     detail = f"until {body.until.isoformat()}"
     return story_job(request, context, user, Action.embargo, run, story_id, detail)
 
@@ -237,8 +237,9 @@ def release_embargo(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Release an embargoed story to its feeds now."""
-    schedule = EmbargoSchedule(context.store, context.redis)
-    run = lambda: editorial.set_embargo(context.store, schedule, story_id, user.name, None)  # noqa: E731
+    run = lambda: editorial.set_embargo(  # noqa: E731
+        context.store, context.embargoes, story_id, user.name, None
+    )
     return story_job(request, context, user, Action.embargo, run, story_id, "release")
 
 

@@ -21,12 +21,10 @@ from services import editor
 from services.context import Context, get_context
 from wirefeed import audit, editorial, jobs
 from wirefeed.layout import feed_key
-from wirefeed.partners import SubscriptionSource
 from wirefeed.pipeline import load_story
 from wirefeed.publishing import load_feed_document
 from wirefeed.sanitize import html_to_text
 from wirefeed.state import load_state
-from wirefeed.subscriptions import Subscriptions
 from wirefeed.users import Action, User
 
 HERE = Path(__file__).resolve().parent
@@ -225,17 +223,6 @@ def job_fragment(
     return render(request, "job.html", user, job=job)
 
 
-def subscriptions(request: Request) -> Subscriptions:
-    """The feeds in force: the stored configuration, re-read when it changes, as workers do."""
-    # One source per app, so its ETag check (at most every config_refresh_s) is shared.
-    source: SubscriptionSource | None = getattr(request.app.state, "subscriptions", None)
-    if source is None:
-        context = get_context(request)
-        source = SubscriptionSource(context.store, context.settings.config_refresh_s)
-        request.app.state.subscriptions = source
-    return source.current()
-
-
 @router.get("/feeds", name="editor_feeds")
 def feeds_page(
     request: Request, user: User = Depends(page_user), context: Context = Depends(get_context)
@@ -243,7 +230,7 @@ def feeds_page(
     """Every feed and how many entries it holds."""
     feeds = [
         (spec, len(load_feed_document(context.store, spec.id).entries))
-        for spec in subscriptions(request).config.feeds
+        for spec in context.subscriptions.current().config.feeds
     ]
     return render(request, "feeds.html", user, feeds=feeds, may_rebuild=user.may(Action.rebuild))
 
@@ -265,7 +252,7 @@ def feed_preview(
     context: Context = Depends(get_context),
 ) -> HTMLResponse:
     """A feed as a reader sees it, rendered from its feed document."""
-    spec = subscriptions(request).get(feed_id)
+    spec = context.subscriptions.current().get(feed_id)
     if spec is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such feed")
     doc = load_feed_document(context.store, feed_id)

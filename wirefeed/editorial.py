@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wirefeed import jobs
 from wirefeed.coalesce import FeedScheduler
-from wirefeed.embargo import EmbargoSchedule, HeldVersion
+from wirefeed.embargo import EmbargoSchedule
 from wirefeed.layout import story_key, version_key
 from wirefeed.model import Body, Creator, Headline, PubStatus, Story, Tag, utcnow
 from wirefeed.parsers import ParseError, parse
@@ -245,7 +245,7 @@ def set_embargo(
     detail = f"embargoed until {until.isoformat()}" if until else "embargo released"
     story = _rewrite(store, story_id, user, detail, change)
     if until is None:
-        schedule.release(HeldVersion(story_id=story_id, until=utcnow()))
+        schedule.cancel(story_id)
     else:
         schedule.hold(story_id, None, until)
     return story

@@ -21,6 +21,11 @@ from wirefeed.storage import BlobStore, NotFound
 INDEX_KEY = "wirefeed:embargo"
 
 
+def _editor_hold_key(story_id: str) -> str:
+    """The record of an editor's hold on a stored story (one per story)."""
+    return embargo_key(f"story-{story_id}")
+
+
 class HeldVersion(BaseModel):
     """A version waiting for its embargo to pass."""
 
@@ -34,7 +39,7 @@ class HeldVersion(BaseModel):
     def key(self) -> str:
         """The durable record: one per held payload, or one per editor-held story."""
         if self.raw_key is None:
-            return embargo_key(f"story-{self.story_id}")
+            return _editor_hold_key(self.story_id)
         return embargo_key(self.raw_key.rsplit("/", 1)[-1])
 
 
@@ -55,6 +60,12 @@ class EmbargoSchedule:
         self.store.put(held.key, held.model_dump_json().encode(), content_type="application/json")
         self.redis.zadd(INDEX_KEY, {held.key: until.timestamp()})
         return held
+
+    def cancel(self, story_id: str) -> None:
+        """Take an editor's hold on the story off the schedule (nothing if there is none)."""
+        key = _editor_hold_key(story_id)
+        self.store.delete(key)
+        self.redis.zrem(INDEX_KEY, key)
 
     def _load(self, key: str) -> HeldVersion | None:
         try:
