@@ -14,7 +14,13 @@ import time
 from datetime import UTC, datetime
 
 from wirefeed.model import Body, Headline, Story, Tag
-from wirefeed.subscriptions import FIREHOSE, FeedSpec, Filter, SubscriptionConfig, Subscriptions
+from wirefeed.publish.subscriptions import (
+    FIREHOSE,
+    FeedSpec,
+    Filter,
+    SubscriptionConfig,
+    Subscriptions,
+)
 
 DIMENSIONS = ("subjects", "people", "places", "keywords", "query")
 VOCABULARY = 2000

@@ -32,15 +32,15 @@ import redis
 from bench import matching
 from bench.corpus import stories
 from bench.noop import DONE_KEY, NOOP_QUEUES
+from cli.localstack import LocalStack, exit_on_sigterm, free_port
+from wirefeed.enrich.taggers import build_pipeline
+from wirefeed.intake.parsers import RawItem, parse
 from wirefeed.layout import feed_key
 from wirefeed.messages import PIPELINE_QUEUES
-from wirefeed.parsers import RawItem, parse
-from wirefeed.publishing import load_feed_document
+from wirefeed.progress import Stage, StoryState, load_state
+from wirefeed.publish.publishing import load_feed_document
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack, exit_on_sigterm, free_port
-from wirefeed.state import Stage, StoryState, load_state
 from wirefeed.storage import S3Store
-from wirefeed.taggers import build_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import stories as corpus_stories
+from wirefeed.enrich.taggers import TaggerPipeline, build_pipeline
+from wirefeed.enrich.topics import QCODE_PREFIX, Taxonomy
+from wirefeed.intake.parsers import RawItem, parse
 from wirefeed.model import Story
-from wirefeed.parsers import RawItem, parse
 from wirefeed.settings import Settings
-from wirefeed.taggers import TaggerPipeline, build_pipeline
-from wirefeed.taggers.topics import QCODE_PREFIX, Taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_SET = ROOT / "bench" / "tagging-eval.jsonl"

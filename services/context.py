@@ -10,8 +10,8 @@ from typing import Any
 import redis
 from fastapi import Request
 
-from wirefeed.embargo import EmbargoSchedule
-from wirefeed.partners import SubscriptionSource
+from wirefeed.ingest.embargo import EmbargoSchedule
+from wirefeed.publish.subscription_store import SubscriptionSource
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
 

@@ -15,10 +15,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
 from services.context import Context, get_context
-from wirefeed import audit, editorial, jobs
-from wirefeed.quarantine import list_records, release
-from wirefeed.state import load_state
-from wirefeed.users import Action, Directory, User
+from wirefeed.editor import audit, errors, jobs, story_actions, views
+from wirefeed.editor import replay as quarantine_replay
+from wirefeed.editor.users import Action, Directory, User
+from wirefeed.intake.quarantine import list_records, release
+from wirefeed.progress import load_state
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
 SESSION_COOKIE = "wirefeed_session"
@@ -117,7 +118,7 @@ def start(
     )  # fmt: skip
     try:
         run()
-    except editorial.EditorialError as error:
+    except errors.EditorialError as error:
         audit.record(context.store, entry.model_copy(update={"detail": error.reason}))
         raise HTTPException(_ERROR_STATUS[error.code], error.reason) from error
     job = jobs.create_job(
@@ -179,14 +180,14 @@ def republish(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Send the current version to its feeds again: same guid, ``updated`` bumped."""
-    run = lambda: editorial.republish(context.store, story_id, user.name)  # noqa: E731
+    run = lambda: story_actions.republish(context.store, story_id, user.name)  # noqa: E731
     return story_job(request, context, user, Action.republish, run, story_id)
 
 
 @router.post("/stories/{story_id}/correct", status_code=202, response_model=JobAccepted)
 def correct(
     story_id: str,
-    body: editorial.Correction,
+    body: story_actions.Correction,
     request: Request,
     user: User = Depends(allowed(Action.correct)),
     context: Context = Depends(get_context),
@@ -195,7 +196,7 @@ def correct(
 
     A changed headline or body is tagged again (editor tags are kept) before it goes out.
     """
-    run = lambda: editorial.correct(context.store, story_id, user.name, body)  # noqa: E731
+    run = lambda: story_actions.correct(context.store, story_id, user.name, body)  # noqa: E731
     task = "enrich.enrich_story" if body.changes_text else "publish.publish_now"
     return story_job(request, context, user, Action.correct, run, story_id, body.note, task)
 
@@ -209,7 +210,7 @@ def kill(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Take the story out of every feed and archive, leaving a tombstone that stays."""
-    run = lambda: editorial.kill(context.store, story_id, user.name, body.reason)  # noqa: E731
+    run = lambda: story_actions.kill(context.store, story_id, user.name, body.reason)  # noqa: E731
     return story_job(request, context, user, Action.kill, run, story_id, body.reason)
 
 
@@ -222,7 +223,7 @@ def set_embargo(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Hold the story out of the feeds until ``until``."""
-    run = lambda: editorial.set_embargo(  # noqa: E731
+    run = lambda: story_actions.set_embargo(  # noqa: E731
         context.store, context.embargoes, story_id, user.name, body.until
     )
     detail = f"until {body.until.isoformat()}"
@@ -237,7 +238,7 @@ def release_embargo(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Release an embargoed story to its feeds now."""
-    run = lambda: editorial.set_embargo(  # noqa: E731
+    run = lambda: story_actions.set_embargo(  # noqa: E731
         context.store, context.embargoes, story_id, user.name, None
     )
     return story_job(request, context, user, Action.embargo, run, story_id, "release")
@@ -276,7 +277,7 @@ def replay(
     """Hand a quarantined item that parses now back to ingest; the job ends once queued."""
 
     def run() -> None:
-        replayed = editorial.check_replay(context.store, item_id)
+        replayed = quarantine_replay.check_replay(context.store, item_id)
         context.enqueue("ingest.ingest_story", replayed.raw_key)
         release(context.store, item_id)
 
@@ -322,7 +323,7 @@ def stories(
     context: Context = Depends(get_context),
 ) -> list[dict[str, Any]]:
     """Recent stories with their status, tags and feeds, filtered."""
-    wanted = editorial.StoryFilter(
+    wanted = views.StoryFilter(
         status=status_, source=source, subject=subject, text=text, limit=limit
     )
     return [
@@ -330,7 +331,7 @@ def stories(
          "version": r.story.version, "versioncreated": r.story.versioncreated.isoformat(),
          "status": r.status, "feeds": r.feeds,
          "subjects": [t.name for t in r.story.subjects]}
-        for r in editorial.recent_stories(context.store, wanted)
+        for r in views.recent_stories(context.store, wanted)
     ]  # fmt: skip
 
 
@@ -339,7 +340,7 @@ def story_detail(
     story_id: str, _: User = Depends(current_user), context: Context = Depends(get_context)
 ) -> dict[str, Any]:
     """A story's versions, timeline, feeds and audit trail."""
-    known = editorial.versions(context.store, story_id)
+    known = views.versions(context.store, story_id)
     if not known:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
     state = load_state(context.store, story_id)

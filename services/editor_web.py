@@ -19,13 +19,13 @@ from fastapi.templating import Jinja2Templates
 
 from services import editor
 from services.context import Context, get_context
-from wirefeed import audit, editorial, jobs
+from wirefeed.editor import audit, jobs, story_actions, views
+from wirefeed.editor.users import Action, User
 from wirefeed.layout import feed_key
-from wirefeed.pipeline import load_story
-from wirefeed.publishing import load_feed_document
+from wirefeed.progress import load_state
+from wirefeed.publish.publishing import load_feed_document
 from wirefeed.sanitize import html_to_text
-from wirefeed.state import load_state
-from wirefeed.users import Action, User
+from wirefeed.stories import load_story
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -98,8 +98,8 @@ def home(
     context: Context = Depends(get_context),
 ) -> HTMLResponse:
     """Recent stories, filtered by state, source, subject and text."""
-    filters = editorial.StoryFilter(status=status_, source=source, subject=subject, text=text)
-    rows = editorial.recent_stories(context.store, filters)
+    filters = views.StoryFilter(status=status_, source=source, subject=subject, text=text)
+    rows = views.recent_stories(context.store, filters)
     return render(request, "stories.html", user, rows=rows, filters=filters)
 
 
@@ -116,7 +116,7 @@ def story_page(
     story = load_story(context.store, story_id)
     if story is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
-    known = editorial.versions(context.store, story_id)
+    known = views.versions(context.store, story_id)
     last = len(known) - 1
     newer = min(max(newer if newer is not None else last, 0), last)
     older = min(max(older if older is not None else newer - 1, 0), last)
@@ -126,29 +126,29 @@ def story_page(
         "story.html",
         user,
         story=story,
-        row=editorial.StoryRow(story, state),
+        row=views.StoryRow(story, state),
         state=state,
         versions=known,
         older=older,
         newer=newer,
-        diff=editorial.diff(known[older], known[newer]),
+        diff=views.diff(known[older], known[newer]),
         body_text=html_to_text(story.body_html),
         audit=audit.query(context.store, story_id=story_id),
         may_edit=user.may(Action.correct),
     )
 
 
-def _correction(story_id: str, context: Context, form: dict[str, str]) -> editorial.Correction:
+def _correction(story_id: str, context: Context, form: dict[str, str]) -> story_actions.Correction:
     """A correction from the form; subjects become editor tags only when they changed."""
     current = load_story(context.store, story_id)
     # One per line: IPTC names have commas ("arts, culture, entertainment and media").
     subjects = [s.strip() for s in form.get("subjects", "").splitlines() if s.strip()]
     tags = None
     if current is not None and subjects != [t.name for t in current.subjects]:
-        tags = editorial.TagEdit(subjects=[editorial.TagInput(name=s) for s in subjects])
+        tags = story_actions.TagEdit(subjects=[story_actions.TagInput(name=s) for s in subjects])
     headline = form.get("headline", "").strip()
     body = form.get("body")
-    return editorial.Correction(
+    return story_actions.Correction(
         note=form.get("note", "").strip() or "Corrected",
         headline=headline if current is None or headline != current.headline else None,
         body=body if current is None or body != html_to_text(current.body_html) else None,

@@ -14,11 +14,11 @@ from email.utils import parsedate_to_datetime
 import redis
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 
-from wirefeed.partners import SubscriptionSource, authenticate, readable_document
-from wirefeed.ratelimit import RateLimiter
+from wirefeed.publish.ratelimit import RateLimiter
+from wirefeed.publish.subscription_store import SubscriptionSource, authenticate, readable_document
+from wirefeed.publish.subscriptions import Partner
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore, NotFound, S3Store
-from wirefeed.subscriptions import Partner
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="wirefeed", charset="UTF-8"'}
 

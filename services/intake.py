@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 
 from services.auth import require_token
 from services.context import Context, get_context
-from wirefeed import pipeline
-from wirefeed.parsers import RawItem
-from wirefeed.state import load_state
+from wirefeed import stories
+from wirefeed.intake import receiving
+from wirefeed.intake.parsers import RawItem
+from wirefeed.progress import load_state
 
 router = APIRouter(prefix="/v1/stories", tags=["intake"])
 
@@ -38,8 +39,8 @@ async def submit_story(
         source=source or context.settings.default_source,
     )
     try:
-        receipt = pipeline.receive(context.store, item)
-    except pipeline.Quarantined as exc:
+        receipt = receiving.receive(context.store, item)
+    except receiving.Quarantined as exc:
         return JSONResponse(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content={"error": exc.reason, "detail": exc.detail, "quarantine_id": exc.record_id},
@@ -60,7 +61,7 @@ def story_status(story_id: str, context: Context = Depends(get_context)) -> dict
     state = load_state(context.store, story_id)
     if state is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
-    story = pipeline.load_story(context.store, story_id)
+    story = stories.load_story(context.store, story_id)
     return {
         "id": story_id,
         "state": state.stage,

@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.context import Context, get_context
-from wirefeed import health, metrics
+from wirefeed import metrics
 from wirefeed.messages import QUEUES
+from wirefeed.ops import health
 
 router = APIRouter(tags=["ops"])
 

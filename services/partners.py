@@ -10,8 +10,8 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
 
 from services.auth import require_token
 from services.context import Context, get_context
-from wirefeed import partners
-from wirefeed.subscriptions import FeedSpec, Partner, SubscriptionConfig
+from wirefeed.publish import subscription_store as partners
+from wirefeed.publish.subscriptions import FeedSpec, Partner, SubscriptionConfig
 
 router = APIRouter(prefix="/v1/admin", tags=["partners"])
 T = TypeVar("T")

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from services.auth import require_token
 from services.context import Context, get_context
-from wirefeed import pipeline
-from wirefeed.quarantine import get_record, list_records
+from wirefeed.intake import receiving
+from wirefeed.intake.quarantine import get_record, list_records
 from wirefeed.storage import NotFound
 
 
@@ -45,10 +45,10 @@ def show_item(item_id: str, context: Context = Depends(get_context)) -> dict[str
 def replay_item(item_id: str, context: Context = Depends(get_context)) -> JSONResponse:
     """Take the item through intake again; 422 with the reason if it is still refused."""
     try:
-        receipt = pipeline.replay(context.store, item_id)
+        receipt = receiving.replay(context.store, item_id)
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such quarantined item") from None
-    except pipeline.Quarantined as still:
+    except receiving.Quarantined as still:
         return JSONResponse(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content={"error": still.reason, "detail": still.detail, "quarantine_id": item_id},

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cli.localstack import LocalStack, free_port
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack, free_port
 from wirefeed.storage import MemoryStore, S3Store
 
 FIXTURES = Path(__file__).parent / "fixtures"

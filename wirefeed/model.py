@@ -202,3 +202,7 @@ class Story(BaseModel):
     def from_json(cls, data: bytes | str) -> Story:
         """Load a stored story."""
         return cls.model_validate_json(data)
+
+
+# The tag lists of a story, in the order editors and feeds show them.
+TAG_FIELDS = ("subjects", "people", "organisations", "places")

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from wirefeed.messages import MESSAGES
 from wirefeed.model import Story
-from wirefeed.subscriptions import SubscriptionConfig
+from wirefeed.publish.subscriptions import SubscriptionConfig
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 SCHEMA_BASE = "https://wirefeed.example/schemas/"

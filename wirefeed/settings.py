@@ -69,7 +69,7 @@ class Settings:
     reconcile_min_age_s: float = 120.0
     # The periodic reconciler skips a pass while the pipeline queues hold more messages.
     reconcile_max_backlog: int = 0
-    # JSON file of editor accounts (hashed tokens and roles); see wirefeed/users.py.
+    # JSON file of editor accounts (hashed tokens and roles); see wirefeed/editor/users.py.
     users_file: str = ""
     # Near-duplicates: SimHash fingerprints (64 bits) at most this many bits apart are the
     # same story; a negative value turns detection off. Fingerprints are kept this long.

@@ -9,9 +9,9 @@ import structlog
 from celery.signals import worker_ready
 from celery.worker.consumer import Consumer
 
-from wirefeed import pipeline
+from wirefeed.enrich import enriching
+from wirefeed.enrich.taggers import TaggerPipeline, build_pipeline
 from wirefeed.settings import Settings
-from wirefeed.taggers import TaggerPipeline, build_pipeline
 from workers.app import celery_app
 from workers.base import WirefeedTask
 
@@ -28,7 +28,7 @@ def taggers() -> TaggerPipeline:
 @celery_app.task(name="enrich.enrich_story", base=WirefeedTask, bind=True)
 def enrich_story(self: WirefeedTask, story_id: str, job_id: str | None = None) -> None:
     """Tag the story and hand it to publishing (at once, for an editor's job)."""
-    if pipeline.enrich(self.store, story_id, taggers()) is not None:
+    if enriching.enrich(self.store, story_id, taggers()) is not None:
         if job_id is None:
             celery_app.send_task("publish.publish_story", args=[story_id])
         else:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from wirefeed import reconcile as reconciler
+from wirefeed.ops import reconcile as reconciler
 from workers.app import celery_app, enqueue, settings
 from workers.base import WirefeedTask
 
 
 @celery_app.task(name="housekeeping.reconcile", base=WirefeedTask, bind=True)
 def reconcile(self: WirefeedTask) -> dict[str, int] | None:
-    """Re-enqueue every story the bucket knows but the queues lost (see wirefeed.reconcile)."""
+    """Re-enqueue every story the bucket knows but the queues lost (see wirefeed.ops.reconcile)."""
     return reconciler.reconcile(
         self.store,
         self.redis,

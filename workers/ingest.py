@@ -6,9 +6,10 @@ from functools import cached_property
 
 import httpx
 
-from wirefeed import dropbox, pipeline, upstreams
-from wirefeed.duplicates import NearDuplicateIndex
-from wirefeed.embargo import EmbargoSchedule
+from wirefeed.ingest import ingesting, lifecycle
+from wirefeed.ingest.embargo import EmbargoSchedule
+from wirefeed.ingest.near_duplicates import NearDuplicateIndex
+from wirefeed.intake import dropbox, receiving, upstreams
 from workers.app import celery_app, settings
 from workers.base import WirefeedTask
 
@@ -19,8 +20,8 @@ class IngestTask(WirefeedTask):
     abstract = True
 
     @cached_property
-    def lifecycle(self) -> pipeline.Lifecycle:
-        return pipeline.Lifecycle(
+    def lifecycle(self) -> lifecycle.Lifecycle:
+        return lifecycle.Lifecycle(
             embargoes=EmbargoSchedule(self.store, self.redis),
             duplicates=NearDuplicateIndex(
                 self.redis,
@@ -30,10 +31,10 @@ class IngestTask(WirefeedTask):
         )
 
 
-def _hand_on(outcome: pipeline.IngestOutcome) -> None:
-    if outcome.action is pipeline.Action.enrich:
+def _hand_on(outcome: ingesting.IngestOutcome) -> None:
+    if outcome.action is ingesting.Action.enrich:
         celery_app.send_task("enrich.enrich_story", args=[outcome.story_id])
-    elif outcome.action is pipeline.Action.publish:
+    elif outcome.action is ingesting.Action.publish:
         celery_app.send_task("publish.publish_story", args=[outcome.story_id])
 
 
@@ -41,8 +42,8 @@ def _hand_on(outcome: pipeline.IngestOutcome) -> None:
 def ingest_story(self: IngestTask, raw_key: str) -> str | None:
     """Parse and apply the payload at ``raw_key``; hand a new current version to enrichment."""
     try:
-        outcome = pipeline.ingest(self.store, raw_key, self.lifecycle)
-    except pipeline.Quarantined:
+        outcome = ingesting.ingest(self.store, raw_key, self.lifecycle)
+    except receiving.Quarantined:
         return None
     _hand_on(outcome)
     return outcome.story_id
@@ -51,7 +52,7 @@ def ingest_story(self: IngestTask, raw_key: str) -> str | None:
 @celery_app.task(name="ingest.release_embargoes", base=IngestTask, bind=True)
 def release_embargoes(self: IngestTask) -> list[str]:
     """Periodic: ingest the held versions whose embargo has passed."""
-    outcomes = pipeline.release_due(self.store, self.lifecycle)
+    outcomes = ingesting.release_due(self.store, self.lifecycle)
     for outcome in outcomes:
         _hand_on(outcome)
     return [o.story_id for o in outcomes]

@@ -5,15 +5,15 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from wirefeed import editorial, jobs
-from wirefeed.coalesce import FeedScheduler
+from wirefeed.editor import errors, feed_actions, jobs
 from wirefeed.metrics import observe_feed_render
 from wirefeed.model import utcnow
-from wirefeed.partners import SubscriptionSource
-from wirefeed.publishing import feeds_to_update, update_feed
-from wirefeed.state import Stage, record_stage
-from wirefeed.subscriptions import Subscriptions
-from wirefeed.websub import HubError, ping
+from wirefeed.progress import Stage, record_stage
+from wirefeed.publish.coalesce import FeedScheduler
+from wirefeed.publish.publishing import feeds_to_update, update_feed
+from wirefeed.publish.subscription_store import SubscriptionSource
+from wirefeed.publish.subscriptions import Subscriptions
+from wirefeed.publish.websub import HubError, ping
 from workers.app import celery_app
 from workers.base import TRANSIENT_ERRORS, WirefeedTask
 
@@ -97,11 +97,11 @@ class EditTask(PublishTask):
     name="publish.publish_now",
     base=EditTask,
     bind=True,
-    autoretry_for=(*TRANSIENT_ERRORS, editorial.FeedBusy),
+    autoretry_for=(*TRANSIENT_ERRORS, errors.FeedBusy),
 )
 def publish_now(self: EditTask, story_id: str, job_id: str) -> list[str]:
     """Bring every feed the story touches up to date now, and report to the job."""
-    return editorial.publish_now(
+    return feed_actions.publish_now(
         self.store, self.settings, self.subscriptions, self.scheduler, story_id, job_id
     )
 
@@ -110,11 +110,11 @@ def publish_now(self: EditTask, story_id: str, job_id: str) -> list[str]:
     name="publish.rebuild_feeds",
     base=EditTask,
     bind=True,
-    autoretry_for=(*TRANSIENT_ERRORS, editorial.FeedBusy),
+    autoretry_for=(*TRANSIENT_ERRORS, errors.FeedBusy),
 )
 def rebuild_feeds(self: EditTask, feed_id: str | None, job_id: str) -> list[str]:
     """Render one feed, or all of them, again from the stored stories."""
-    return editorial.rebuild_feeds(
+    return feed_actions.rebuild_feeds(
         self.store, self.settings, self.subscriptions, self.scheduler, feed_id, job_id
     )
 

@@ -14,9 +14,9 @@ import feedparser
 import httpx
 import pytest
 
+from cli.localstack import free_port
 from tests.conftest import FIXTURES, wait_for
 from wirefeed.settings import Settings
-from wirefeed.stack import free_port
 
 SEED_HEADLINE = "Russian crew returns to earth after shooting the first movie in space"
 

@@ -30,13 +30,13 @@ import httpx
 import pytest
 import redis
 
+from cli.localstack import LocalStack
 from tests.conftest import TOKEN, stack_on_free_ports, store_for
 from wirefeed.layout import feed_key
-from wirefeed.pipeline import load_story
-from wirefeed.publishing import load_archive_page, load_feed_document
-from wirefeed.stack import LocalStack
-from wirefeed.state import Stage, load_state
+from wirefeed.progress import Stage, load_state
+from wirefeed.publish.publishing import load_archive_page, load_feed_document
 from wirefeed.storage import S3Store
+from wirefeed.stories import load_story
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(3600)]
 

@@ -14,16 +14,16 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
 
+from cli.localstack import LocalStack
 from tests.e2e.helpers import (
     SEED_HEADLINE,
     entry_story_ids,
     feeds_configured,
     publish_seed_story,
 )
+from wirefeed.editor.users import dev_tokens
 from wirefeed.layout import feed_key
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack
-from wirefeed.users import dev_tokens
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from cli.localstack import LocalStack
 from tests.conftest import FIXTURES, wait_for
 from tests.e2e.helpers import entry_story_ids, feeds_configured, publish_seed_story
 from wirefeed.layout import feed_archive_state_key, feed_document_key, feed_state_key
-from wirefeed.publishing import RENDERED_FORMATS, load_feed_document
+from wirefeed.publish.publishing import RENDERED_FORMATS, load_feed_document
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack
 from wirefeed.storage import S3Store
 
 pytestmark = pytest.mark.e2e

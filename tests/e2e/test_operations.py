@@ -13,11 +13,11 @@ import httpx
 import pytest
 import redis
 
+from cli.localstack import LocalStack
 from tests.conftest import wait_for
-from wirefeed import pipeline
-from wirefeed.parsers import RawItem, parse
-from wirefeed.stack import LocalStack
-from wirefeed.state import Stage, load_state
+from wirefeed.intake import receiving
+from wirefeed.intake.parsers import RawItem, parse
+from wirefeed.progress import Stage, load_state
 from wirefeed.storage import S3Store
 
 pytestmark = pytest.mark.e2e
@@ -70,9 +70,9 @@ def test_stories_whose_messages_redis_lost_are_recovered_by_reconcile(
     run = uuid.uuid4().hex
     # Stored but never queued, as when Redis loses its messages: one recorded as
     # received, one whose intake died before recording anything.
-    received = pipeline.receive(stack_store, RawItem(f"Lost one {run}\n\nBody.".encode()))
+    received = receiving.receive(stack_store, RawItem(f"Lost one {run}\n\nBody.".encode()))
     orphan = RawItem(f"Lost two {run}\n\nBody.".encode())
-    pipeline.store_raw(stack_store, orphan)
+    receiving.store_raw(stack_store, orphan)
     redis.Redis.from_url(stack.redis_url).flushall()
 
     result = subprocess.run(

@@ -16,14 +16,14 @@ import httpx
 import pytest
 from celery import Celery
 
+from cli.localstack import LocalStack
 from tests.conftest import wait_for
 from tests.e2e.helpers import http_server
-from wirefeed import pipeline
+from wirefeed.intake import receiving
+from wirefeed.intake.parsers import RawItem
 from wirefeed.layout import feed_state_key
-from wirefeed.parsers import RawItem
-from wirefeed.publishing import load_feed_document
+from wirefeed.publish.publishing import load_feed_document
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack
 from wirefeed.storage import S3Store
 
 pytestmark = pytest.mark.e2e
@@ -182,7 +182,7 @@ def test_a_burst_of_500_stories_renders_once_per_window(
     def send(n: int) -> str:
         # What intake does, minus HTTP: store the payload durably, then queue its key.
         payload = ninjs(f"urn:e2e:burst:{n}", f"Burstword number {n}")
-        receipt = pipeline.receive(stack_store, RawItem(payload, "application/json", SOURCE))
+        receipt = receiving.receive(stack_store, RawItem(payload, "application/json", SOURCE))
         broker.send_task("ingest.ingest_story", args=[receipt.raw_key], queue="ingest")
         return receipt.story_id
 

@@ -6,10 +6,10 @@ import feedparser
 import httpx
 import pytest
 
+from cli.localstack import LocalStack
 from tests.conftest import wait_for
 from wirefeed.layout import feed_key
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

@@ -13,12 +13,12 @@ import feedparser
 import httpx
 import pytest
 
+from cli.localstack import LocalStack
 from tests.conftest import wait_for
 from tests.e2e.helpers import http_server
 from wirefeed.layout import feed_key
 from wirefeed.model import utcnow
 from wirefeed.settings import Settings
-from wirefeed.stack import LocalStack
 from wirefeed.storage import NotFound, S3Store
 
 pytestmark = pytest.mark.e2e

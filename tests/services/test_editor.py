@@ -7,15 +7,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
-from wirefeed import audit, jobs
+from wirefeed.editor import audit, jobs
+from wirefeed.editor.users import Role, add_user
+from wirefeed.intake.parsers import RawItem, parse
+from wirefeed.intake.quarantine import get_record, quarantine
+from wirefeed.intake.receiving import store_raw
 from wirefeed.model import PubStatus
-from wirefeed.parsers import RawItem, parse
-from wirefeed.pipeline import load_story, save_story, store_raw
-from wirefeed.quarantine import get_record, quarantine
+from wirefeed.progress import Stage, record_stage
 from wirefeed.settings import Settings
-from wirefeed.state import Stage, record_stage
 from wirefeed.storage import MemoryStore
-from wirefeed.users import Role, add_user
+from wirefeed.stories import load_story, save_story
 
 Sent = list[tuple[str, tuple[Any, ...]]]
 ADMIN = {"Authorization": "Bearer dev-token"}

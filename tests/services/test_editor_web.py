@@ -8,15 +8,23 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
-from wirefeed import editorial
+from wirefeed.editor import story_actions
+from wirefeed.ingest.ingesting import ingest
+from wirefeed.intake.parsers import RawItem
+from wirefeed.intake.receiving import store_raw
 from wirefeed.model import Tag
-from wirefeed.parsers import RawItem
-from wirefeed.partners import save_config
-from wirefeed.pipeline import ingest, load_story, save_story, store_raw
-from wirefeed.publishing import update_feed
+from wirefeed.publish.publishing import update_feed
+from wirefeed.publish.subscription_store import save_config
+from wirefeed.publish.subscriptions import (
+    FeedSpec,
+    Filter,
+    Partner,
+    SubscriptionConfig,
+    Subscriptions,
+)
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
-from wirefeed.subscriptions import FeedSpec, Filter, Partner, SubscriptionConfig, Subscriptions
+from wirefeed.stories import load_story, save_story
 
 
 @pytest.fixture
@@ -58,8 +66,8 @@ def test_the_story_list_filters_and_links_to_the_story(client: TestClient, story
 def test_the_story_page_shows_versions_diff_timeline_and_audit(
     client: TestClient, store: MemoryStore, story_id: str
 ) -> None:
-    correction = editorial.Correction(note="Named it", headline="Soyuz crew lands")
-    editorial.correct(store, story_id, "dev-editor", correction)
+    correction = story_actions.Correction(note="Named it", headline="Soyuz crew lands")
+    story_actions.correct(store, story_id, "dev-editor", correction)
     _login(client)
     page = client.get(f"/editor/stories/{story_id}").text
     assert "<h1>Soyuz crew lands</h1>" in page

@@ -10,11 +10,11 @@ import redis
 from fastapi.testclient import TestClient
 
 from services.gateway import create_gateway_app
-from wirefeed import partners
-from wirefeed.ratelimit import RateLimiter
+from wirefeed.publish import subscription_store as partners
+from wirefeed.publish.ratelimit import RateLimiter
+from wirefeed.publish.subscriptions import FeedSpec, Partner
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
-from wirefeed.subscriptions import FeedSpec, Partner
 
 FEED = b"<rss version='2.0'><channel><title>Acme</title></channel></rss>"
 

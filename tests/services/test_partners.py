@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
-from wirefeed import partners
+from wirefeed.publish import subscription_store as partners
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
 

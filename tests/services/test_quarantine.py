@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
-from wirefeed.parsers import ninjs
+from wirefeed.intake.parsers import ninjs
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
 

@@ -14,7 +14,7 @@ def sample(name: str, **labels: str) -> float:
 
 
 def test_recording_a_stage_counts_it_and_times_it_from_the_previous_one() -> None:
-    from wirefeed.state import Stage, record_stage
+    from wirefeed.progress import Stage, record_stage
 
     store = MemoryStore()
     before = sample("wirefeed_stories_total", stage="parsed")

@@ -13,10 +13,10 @@ import httpx
 import pytest
 import redis
 
+from cli.localstack import LocalStack, free_port
 from tests.conftest import wait_for
 from tests.workers import faulty
 from wirefeed.layout import deadletter_key
-from wirefeed.stack import LocalStack, free_port
 from wirefeed.storage import NotFound, S3Store
 
 pytestmark = pytest.mark.e2e

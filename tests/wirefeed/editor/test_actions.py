@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+
+from wirefeed.editor import errors, feed_actions, jobs, story_actions, views
+from wirefeed.editor.story_actions import Correction, TagEdit, TagInput
+from wirefeed.ingest.embargo import INDEX_KEY, EmbargoSchedule
+from wirefeed.ingest.ingesting import Action, IngestOutcome, ingest, release_due, supersedes
+from wirefeed.ingest.lifecycle import Lifecycle
+from wirefeed.intake.parsers import RawItem
+from wirefeed.intake.receiving import store_raw
+from wirefeed.model import Creator, PubStatus, Tag, utcnow
+from wirefeed.progress import load_state
+from wirefeed.publish.coalesce import FeedScheduler
+from wirefeed.publish.publishing import load_feed_document
+from wirefeed.publish.subscriptions import FIREHOSE, FeedSpec, SubscriptionConfig, Subscriptions
+from wirefeed.settings import Settings
+from wirefeed.storage import MemoryStore
+from wirefeed.stories import load_story, save_story
+
+
+@pytest.fixture
+def scheduler(redis_url: str) -> Iterator[FeedScheduler]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield FeedScheduler(client, window_s=0.1)
+    client.close()
+
+
+def _ingest(store: MemoryStore, payload: bytes) -> str:
+    return ingest(store, store_raw(store, RawItem(payload=payload))).story_id
+
+
+@pytest.fixture
+def story_id(store: MemoryStore, fixtures: Path) -> str:
+    return _ingest(store, (fixtures / "seed-story.txt").read_bytes())
+
+
+def _job(store: MemoryStore, story_id: str | None = None) -> str:
+    return jobs.create_job(store, jobs.Job(action="test", user="ann", story_id=story_id)).id
+
+
+SUBSCRIPTIONS = Subscriptions(
+    SubscriptionConfig(feeds=[FIREHOSE, FeedSpec(id="second", title="Second")])
+)
+
+
+def test_publish_now_puts_a_correction_in_every_feed_and_finishes_the_job(
+    store: MemoryStore, settings: Settings, scheduler: FeedScheduler, story_id: str
+) -> None:
+    job_id = _job(store, story_id)
+    assert feed_actions.publish_now(
+        store, settings, SUBSCRIPTIONS, scheduler, story_id, job_id
+    ) == [
+        "all",
+        "second",
+    ]
+    story_actions.correct(store, story_id, "ann", Correction(note="Fixed", headline="Fixed title"))
+    job_id = _job(store, story_id)
+    feed_actions.publish_now(store, settings, SUBSCRIPTIONS, scheduler, story_id, job_id)
+    for feed_id in ("all", "second"):
+        (entry,) = load_feed_document(store, feed_id).entries
+        assert (entry.title, entry.version, entry.correction_note) == ("Fixed title", "2", "Fixed")
+        assert b"Correction:&lt;/strong&gt; Fixed" in store.get(f"feeds/{feed_id}.rss").body
+    job = jobs.load_job(store, job_id)
+    assert job is not None and job.status is jobs.JobStatus.done
+    assert [(w.feed_id, w.in_feed) for w in job.feeds] == [("all", True), ("second", True)]
+
+
+def test_a_killed_story_leaves_every_feed_and_stays_dead(
+    store: MemoryStore,
+    settings: Settings,
+    scheduler: FeedScheduler,
+    story_id: str,
+    fixtures: Path,
+) -> None:
+    feed_actions.publish_now(store, settings, SUBSCRIPTIONS, scheduler, story_id, _job(store))
+    story_actions.kill(store, story_id, "ann", "legal")
+    job_id = _job(store, story_id)
+    feed_actions.publish_now(store, settings, SUBSCRIPTIONS, scheduler, story_id, job_id)
+    for feed_id in ("all", "second"):
+        assert load_feed_document(store, feed_id).entries == []
+        assert story_id not in store.get(f"feeds/{feed_id}.atom").body.decode()
+    job = jobs.load_job(store, job_id)
+    assert job is not None
+    assert [(w.feed_id, w.in_feed) for w in job.feeds] == [("all", False), ("second", False)]
+    state = load_state(store, story_id)
+    assert state is not None and state.feeds == []
+    # The wire sends the story again: the tombstone stays, even against a newer version.
+    again = (fixtures / "seed-story.txt").read_bytes().replace(b"12 days", b"twelve days")
+    assert _ingest(store, again) == story_id
+    tombstone = load_story(store, story_id)
+    assert tombstone is not None and tombstone.pubstatus is PubStatus.canceled
+    newer = tombstone.model_copy(update={"version": "9", "pubstatus": PubStatus.usable})
+    assert not supersedes(newer, tombstone)
+
+
+def test_a_failed_job_is_finished_once_and_audited(store: MemoryStore) -> None:
+    job_id = _job(store, "s1")
+    jobs.finish(store, job_id, jobs.JobStatus.failed, "boom")
+    jobs.finish(store, job_id, jobs.JobStatus.done)
+    job = jobs.load_job(store, job_id)
+    assert job is not None and (job.status, job.detail) == (jobs.JobStatus.failed, "boom")
+    assert sum(1 for k in store.list("audit/story/s1/")) == 1
+
+
+def test_rebuild_restores_a_lost_feed_from_the_stories(
+    store: MemoryStore, settings: Settings, scheduler: FeedScheduler, story_id: str
+) -> None:
+    feed_actions.publish_now(store, settings, SUBSCRIPTIONS, scheduler, story_id, _job(store))
+    store.delete("feeds/all.rss")
+    store.delete("state/feeds/all.json")
+    job_id = _job(store)
+    assert feed_actions.rebuild_feeds(store, settings, SUBSCRIPTIONS, scheduler, "all", job_id) == [
+        "all"
+    ]
+    assert story_id in store.get("feeds/all.rss").body.decode()
+    job = jobs.load_job(store, job_id)
+    assert job is not None and job.status is jobs.JobStatus.done
+    assert sorted(job.feeds[0].formats) == ["atom", "json", "rss"]
+
+
+def test_an_unknown_feed_cannot_be_rebuilt(
+    store: MemoryStore, settings: Settings, scheduler: FeedScheduler
+) -> None:
+    with pytest.raises(errors.EditorialError, match="no feed"):
+        feed_actions.rebuild_feeds(store, settings, SUBSCRIPTIONS, scheduler, "nope", _job(store))
+
+
+def test_editor_tags_replace_the_field_and_survive_tagging(
+    store: MemoryStore, story_id: str
+) -> None:
+    edit = TagEdit(people=[TagInput(name="Yulia Peresild")])
+    story_actions.correct(store, story_id, "ann", Correction(note="Tagged", tags=edit))
+    story = load_story(store, story_id)
+    assert story is not None
+    assert story.people == [Tag(name="Yulia Peresild", creator=Creator.editor)]
+    from wirefeed.enrich.taggers import build_pipeline
+
+    retagged = build_pipeline(("keywords",)).enrich(story)
+    assert Tag(name="Yulia Peresild", creator=Creator.editor) in retagged.people
+
+
+def test_versions_and_their_diff(store: MemoryStore, story_id: str) -> None:
+    story_actions.correct(
+        store, story_id, "ann", Correction(note="Named the ship", headline="Soyuz crew returns")
+    )
+    story_actions.kill(store, story_id, "bob", "legal")
+    known = views.versions(store, story_id)
+    assert [v.version for v in known] == ["1", "2", "3"]
+    lines = views.diff(known[0], known[1])
+    assert "-# Russian crew returns to earth after shooting the first movie in space" in lines
+    assert "+# Soyuz crew returns" in lines
+    assert "+Correction: Named the ship" in lines
+    state = load_state(store, story_id)
+    assert state is not None
+    assert [t.detail for t in state.history if t.stage == "edited"] == [
+        "corrected by ann",
+        "killed by bob",
+    ]
+
+
+def test_an_edit_never_overwrites_a_version_stored_meanwhile(
+    store: MemoryStore, story_id: str
+) -> None:
+    def meanwhile(story):  # type: ignore[no-untyped-def]
+        # Ingest stores a newer wire version between the editor's read and write.
+        current = load_story(store, story_id)
+        assert current is not None
+        if current.version == "1":
+            save_story(store, current.model_copy(update={"version": "5"}))
+        return story.model_copy(update={"ednote": "edited"})
+
+    edited = story_actions._rewrite(store, story_id, "ann", "test", meanwhile)
+    assert edited.version == "5"
+    assert edited.ednote == "edited"
+
+
+@pytest.fixture
+def schedule(store: MemoryStore, redis_url: str) -> Iterator[EmbargoSchedule]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield EmbargoSchedule(store, client)
+    client.close()
+
+
+def test_an_editor_embargo_is_published_by_the_sweep_at_its_time(
+    store: MemoryStore, schedule: EmbargoSchedule, story_id: str
+) -> None:
+    until = utcnow() + timedelta(hours=1)
+    story_actions.set_embargo(store, schedule, story_id, "ann", until)
+    lifecycle = Lifecycle(embargoes=schedule)
+
+    assert release_due(store, lifecycle, now=until - timedelta(seconds=1)) == []
+    released = release_due(store, lifecycle, now=until)
+    assert released == [IngestOutcome(story_id, Action.publish, "embargo passed")]
+    assert schedule.pending() == []  # released once, not on every sweep
+    assert release_due(store, lifecycle, now=until + timedelta(hours=1)) == []
+
+
+def test_releasing_an_editor_embargo_takes_it_off_the_schedule(
+    store: MemoryStore, schedule: EmbargoSchedule, story_id: str
+) -> None:
+    story_actions.set_embargo(store, schedule, story_id, "ann", utcnow() + timedelta(hours=1))
+    story_actions.set_embargo(store, schedule, story_id, "ann", utcnow() + timedelta(hours=2))
+    assert [h.story_id for h in schedule.pending()] == [story_id]  # moved, not doubled
+    story_actions.set_embargo(store, schedule, story_id, "ann", None)
+    assert schedule.pending() == []
+    assert schedule.redis.zcard(INDEX_KEY) == 0

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from wirefeed.enrich.entities import EntityTagger, _name_spans
+from wirefeed.enrich.taggers import story_text
+from wirefeed.enrich.vocabulary import EntityType
+from wirefeed.model import Creator, Story
+from wirefeed.sanitize import html_to_text
+
+SEED_PEOPLE = {
+    "Oleg Novitskiy", "Yulia Peresild", "Klim Shipenko", "Konstantin Ernst",
+    "Tom Cruise", "Doug Liman", "Elon Musk",
+}  # fmt: skip
+SEED_ORGANISATIONS = {"NASA", "SpaceX", "Channel One", "AFP"}
+SEED_PLACES = {"Russia", "Kazakhstan", "Baikonur Cosmodrome", "International Space Station"}
+# "Kremlin" as an organisation is acceptable; nothing else may appear.
+SEED_ACCEPTABLE_EXTRA = {"organisations": {"Kremlin"}}
+
+
+def names(story: Story, field: str, tagger: EntityTagger) -> set[str]:
+    proposal = tagger.propose(story, story_text(story))
+    return {tag.name for tag in getattr(proposal, field)}
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [("people", SEED_PEOPLE), ("organisations", SEED_ORGANISATIONS), ("places", SEED_PLACES)],
+)
+def test_seed_story_has_exactly_the_right_entities(
+    seed_story: Story, entity_tagger: EntityTagger, field: str, expected: set[str]
+) -> None:
+    found = names(seed_story, field, entity_tagger)
+    assert expected <= found, f"missing {expected - found}"
+    assert found - expected <= SEED_ACCEPTABLE_EXTRA.get(field, set()), "false tags"
+
+
+def test_seed_story_tags_carry_offsets_confidence_and_creator(
+    seed_story: Story, entity_tagger: EntityTagger
+) -> None:
+    body = html_to_text(seed_story.body_html)
+    proposal = entity_tagger.propose(seed_story, story_text(seed_story))
+    tags = proposal.people + proposal.organisations + proposal.places
+    for tag in tags:
+        assert tag.creator is Creator.machine
+        assert tag.confidence is not None and 0 < tag.confidence <= 100
+        assert tag.offsets, tag.name
+    cruise = next(t for t in proposal.people if t.name == "Tom Cruise")
+    # "Tom Cruise" and the later "Cruise's" are one person, both mentions kept.
+    assert [body[s:e] for s, e in cruise.offsets] == ["Tom Cruise", "Cruise"]
+    novitskiy = next(t for t in proposal.people if t.name == "Oleg Novitskiy")
+    assert [body[s:e] for s, e in novitskiy.offsets] == ["Oleg Novitskiy"]
+    iss = next(t for t in proposal.places if t.name == "International Space Station")
+    assert [body[s:e].casefold() for s, e in iss.offsets] == ["international space station"] * 2
+    assert iss.uri == "http://www.wikidata.org/entity/Q25271"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "expected"),
+    [
+        # Vocabulary aliases become the one name editors chose.
+        ("Launch delayed\n\nThe ISS crew spoke to Agence France-Presse on Monday.",
+         "places", {"International Space Station"}),
+        ("Launch delayed\n\nThe ISS crew spoke to Agence France-Presse on Monday.",
+         "organisations", {"AFP"}),
+        # A role next to a name makes it a person.
+        ("Premiere set\n\nThe film stars actress Marta Kowalczyk and was shot in Poland.",
+         "people", {"Marta Kowalczyk"}),
+        # Short forms fold into the full name; possessives are dropped.
+        ("Talks resume\n\nAngela Merkel met Emmanuel Macron in Paris. Merkel's aides said "
+         "the talks went well.", "people", {"Angela Merkel", "Emmanuel Macron"}),
+        # Particles stay inside names; a list of places is split.
+        ("Summit ends\n\nUrsula von der Leyen spoke in Brussels. Von der Leyen said the "
+         "talks had gone well.", "people", {"Ursula von der Leyen"}),
+        # Quoted titles are not entities, even where they appear unquoted later.
+        ("Film opens\n\nThe drama \u201cSilent Harbour\u201d opened in London. Silent Harbour "
+         "was directed by Anna Berg.", "organisations", set()),
+        # "ignore" entries in the vocabulary are never tagged.
+        ("Capsule lands\n\nThe Soyuz capsule landed in Kazakhstan.", "organisations", set()),
+    ],
+)  # fmt: skip
+def test_entity_rules(
+    make_story: Callable[[str], Story],
+    entity_tagger: EntityTagger,
+    text: str,
+    field: str,
+    expected: set[str],
+) -> None:
+    assert names(make_story(text), field, entity_tagger) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "vote", "expected"),
+    [
+        ("cut in Kharkiv and Odesa, officials", EntityType.place, ["Kharkiv", "Odesa"]),
+        ("the Food and Drug Administration", EntityType.organisation,
+         ["Food and Drug Administration"]),
+        ("Ursula von der Leyen said", EntityType.person, ["Ursula von der Leyen"]),
+    ],
+)  # fmt: skip
+def test_name_spans_split_place_lists_and_extend_over_particles(
+    text: str, vote: EntityType, expected: list[str]
+) -> None:
+    # The span the model might return: the whole phrase, or a name cut after a particle.
+    phrase = expected[0] if len(expected) == 1 else "Kharkiv and Odesa"
+    start = text.index(phrase.split(" von ")[0])
+    end = start + len(phrase.split(" Leyen")[0]) if "Leyen" in phrase else start + len(phrase)
+    spans = _name_spans(text, start, end, vote)
+    assert [text[s:e] for s, e in spans] == expected

@@ -1,0 +1,189 @@
+"""Bringing a feed up to date: routing, corrections, kills, archives, private feeds, uploads."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from wirefeed import stories
+from wirefeed.layout import feed_archive_state_key
+from wirefeed.model import Headline, PubStatus, Story, Tag
+from wirefeed.progress import Stage, record_stage
+from wirefeed.publish.publishing import (
+    feeds_to_update,
+    load_archive_page,
+    load_feed_document,
+    update_feed,
+)
+from wirefeed.publish.subscriptions import (
+    FIREHOSE,
+    FeedSpec,
+    Filter,
+    Partner,
+    SubscriptionConfig,
+    Subscriptions,
+)
+from wirefeed.settings import Settings
+from wirefeed.storage import MemoryStore, NotFound
+
+T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def put_story(store: MemoryStore, n: int, **fields: Any) -> Story:
+    values: dict[str, Any] = {
+        "uri": f"urn:test:{n}",
+        "id": f"s{n}",
+        "source": "wire",
+        "firstcreated": T0 + timedelta(minutes=n),
+        "versioncreated": T0 + timedelta(minutes=n),
+        "headlines": [Headline(value=f"Story {n}")],
+    }
+    values.update(fields)
+    story = Story(**values)
+    stories.save_story(store, story)
+    return story
+
+
+def subscriptions(size: int = 100) -> Subscriptions:
+    return Subscriptions(
+        SubscriptionConfig(
+            partners=[Partner(id="acme", name="Acme")],
+            feeds=[
+                FIREHOSE.model_copy(update={"size": size}),
+                FeedSpec(id="sport", title="Sport", filter=Filter(subjects=["subj:15000000"])),
+                FeedSpec(id="acme-private", title="Acme", public=False, partner="acme"),
+            ],
+            hubs=["https://hub.example.net/"],
+        )
+    )
+
+
+def test_a_story_goes_to_the_feeds_it_matches_and_stays_listed_after_a_retag(
+    store: MemoryStore,
+) -> None:
+    subs = subscriptions()
+    put_story(store, 1, subjects=[Tag(name="football", literal="subj:15054000")])
+    assert feeds_to_update(store, subs, "s1") == {"all", "sport", "acme-private"}
+    record_stage(store, "s1", Stage.published, in_feeds={"sport": True})
+    put_story(store, 1, version="2", subjects=[])
+    assert feeds_to_update(store, subs, "s1") == {"all", "sport", "acme-private"}
+    update = update_feed(store, Settings(), subs, "sport", ["s1"])
+    assert update.membership == {"s1": False}
+
+
+def test_unchanged_feeds_are_not_uploaded_again(store: MemoryStore, settings: Settings) -> None:
+    subs = subscriptions()
+    put_story(store, 1)
+    first = update_feed(store, settings, subs, "all", ["s1"])
+    assert first.uploaded == ["rss", "atom", "json"]
+    puts = store.puts
+    again = update_feed(store, settings, subs, "all", ["s1"])
+    assert again.uploaded == [] and again.unchanged == ["rss", "atom", "json"]
+    assert again.changed_topics == []
+    assert store.puts == puts + 1  # the feed document only
+    blob = store.get("feeds/all.rss")
+    assert blob.content_type == "application/rss+xml; charset=utf-8"
+    assert blob.cache_control == "public, max-age=30"
+    assert blob.metadata["entries"] == "1"
+    assert store.get("feeds/all.json").content_type == "application/feed+json; charset=utf-8"
+    assert load_feed_document(store, "all").renders == 1
+
+
+def test_a_correction_updates_in_place_and_a_kill_removes(
+    store: MemoryStore, settings: Settings
+) -> None:
+    subs = subscriptions()
+    put_story(store, 1)
+    put_story(store, 2)
+    update_feed(store, settings, subs, "all", ["s1", "s2"])
+    put_story(store, 1, version="2", headlines=[Headline(value="Story 1, corrected")],
+              versioncreated=T0 + timedelta(hours=1))  # fmt: skip
+    update_feed(store, settings, subs, "all", ["s1"])
+    doc = load_feed_document(store, "all")
+    assert [(e.story_id, e.title) for e in doc.entries] == [
+        ("s2", "Story 2"),
+        ("s1", "Story 1, corrected"),
+    ]
+    put_story(store, 1, version="3", pubstatus=PubStatus.canceled)
+    update = update_feed(store, settings, subs, "all", ["s1"])
+    assert update.membership == {"s1": False}
+    assert b"story/s1<" not in store.get("feeds/all.atom").body
+    assert [e.story_id for e in load_feed_document(store, "all").entries] == ["s2"]
+
+
+def test_old_entries_roll_into_archive_pages_and_a_kill_reaches_them(
+    store: MemoryStore, settings: Settings
+) -> None:
+    subs = subscriptions(size=2)
+    for n in range(7):
+        put_story(store, n)
+        update_feed(store, settings, subs, "all", [f"s{n}"])
+    doc = load_feed_document(store, "all")
+    assert [e.story_id for e in doc.entries] == ["s6", "s5"]
+    assert doc.archive_pages == [1, 2, 3]
+    assert [e.story_id for e in load_archive_page(store, "all", 1).entries] == ["s1", "s0"]
+    assert [e.story_id for e in load_archive_page(store, "all", 3).entries] == ["s4"]
+    current = store.get("feeds/all.atom").body.decode()
+    assert (
+        'rel="prev-archive" href="https://feeds.example.com/wirefeed/feeds/all/archive/3.atom"'
+        in current
+    )
+    page2 = store.get("feeds/all/archive/2.atom").body.decode()
+    assert "fh:archive" in page2 and "/feeds/all/archive/1.atom" in page2
+
+    put_story(store, 0, version="2", headlines=[Headline(value="Story 0, corrected")])
+    update_feed(store, settings, subs, "all", ["s0"])
+    assert "Story 0, corrected" in store.get("feeds/all/archive/1.rss").body.decode()
+    put_story(store, 0, version="3", pubstatus=PubStatus.canceled)
+    update_feed(store, settings, subs, "all", ["s0"])
+    for fmt in ("rss", "atom", "json"):
+        assert "story/s0" not in store.get(f"feeds/all/archive/1.{fmt}").body.decode()
+    assert "s0" not in load_feed_document(store, "all").archived
+
+
+def test_archive_pages_past_the_limit_are_deleted(store: MemoryStore) -> None:
+    settings = Settings(public_base_url="https://feeds.example.com", archive_pages_max=2)
+    subs = subscriptions(size=1)
+    for n in range(5):
+        put_story(store, n)
+        update_feed(store, settings, subs, "all", [f"s{n}"])
+    doc = load_feed_document(store, "all")
+    assert doc.archive_pages == [3, 4]
+    assert set(doc.archived) == {"s2", "s3"}
+    for key in ("feeds/all/archive/1.atom", feed_archive_state_key("all", 2)):
+        try:
+            store.get(key)
+            raise AssertionError(f"{key} should be gone")
+        except NotFound:
+            pass
+
+
+def test_private_feeds_stay_out_of_the_public_prefix(
+    store: MemoryStore, settings: Settings
+) -> None:
+    subs = subscriptions()
+    put_story(store, 1)
+    update = update_feed(store, settings, subs, "acme-private", ["s1"])
+    assert update.changed_topics == []  # hubs cannot fetch a private feed
+    assert not list(store.list("feeds/acme-private"))
+    blob = store.get("private/feeds/acme-private.atom")
+    assert blob.cache_control == "private, max-age=30"
+    assert f"{settings.gateway_base}/feeds/acme-private.atom" in blob.body.decode()
+    assert 'rel="hub"' not in blob.body.decode()
+
+
+def test_public_changes_name_the_hub_topics(store: MemoryStore, settings: Settings) -> None:
+    put_story(store, 1)
+    update = update_feed(store, settings, subscriptions(), "all", ["s1"])
+    assert update.changed_topics == [
+        settings.public_url(f"feeds/all.{fmt}") for fmt in ("rss", "atom", "json")
+    ]
+    feed = json.loads(store.get("feeds/all.json").body)
+    assert feed["hubs"] == [{"type": "WebSub", "url": "https://hub.example.net/"}]
+
+
+def test_embargoed_stories_wait(store: MemoryStore, settings: Settings) -> None:
+    put_story(store, 1, embargoed=datetime.now(UTC) + timedelta(hours=1))
+    update = update_feed(store, settings, subscriptions(), "all", ["s1"])
+    assert update.membership == {"s1": False}

@@ -1,0 +1,146 @@
+"""Ingest: apply a stored payload to its story, under the lifecycle rules.
+
+Each function is idempotent: given the same stored inputs it leaves the same stored
+state, so a task that runs twice (at-least-once delivery) changes nothing the second
+time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from wirefeed.ingest.lifecycle import Lifecycle, carry_over, decide, is_held
+from wirefeed.ingest.near_duplicates import fingerprint
+from wirefeed.intake.receiving import load_raw, parse_or_quarantine
+from wirefeed.model import Story, utcnow
+from wirefeed.progress import Stage, load_state, record_stage
+from wirefeed.storage import BlobStore, PreconditionFailed
+from wirefeed.stories import load_story_tagged, save_story
+
+# Conditional writes that lose a race are decided again; this bounds a pathological loop.
+_WRITE_RETRIES = 8
+
+
+def supersedes(new: Story, current: Story | None) -> bool:
+    """Whether ``new`` should replace the stored version ``current``."""
+    return decide(new, current).accept
+
+
+class Action(StrEnum):
+    """What should happen to a story after ingest."""
+
+    enrich = "enrich"  # a new current version: tag it, then publish
+    hold = "hold"  # embargoed: released later by the sweep
+    publish = "publish"  # an editor's embargo on the stored version passed: publish it
+    duplicate = "duplicate"  # a near-duplicate of another story: kept, not published
+    ignore = "ignore"  # an older or identical version, or one after a kill
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What ingest did with a payload."""
+
+    story_id: str
+    action: Action
+    reason: str
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the version became the stored one (now or, if held, at release)."""
+        return self.action is not Action.ignore
+
+
+def _duplicate_of(
+    store: BlobStore, story: Story, lifecycle: Lifecycle, *, first_version: bool
+) -> str | None:
+    """The original this story repeats, when it is a near-duplicate (and index it if not).
+
+    Only a story's first version is compared; later versions stay what the first was.
+    """
+    if not first_version:
+        state = load_state(store, story.id)
+        return state.duplicate_of if state is not None else None
+    index = lifecycle.duplicates
+    value = fingerprint(story) if index is not None and story.is_live else None
+    if index is None or value is None:
+        return None
+    original = index.find(story.id, value)
+    if original is None:
+        index.add(story.id, value)
+    return original
+
+
+def _note_ignored(store: BlobStore, story_id: str, key: str, reason: str) -> None:
+    """Log an ignored version in the timeline, leaving the story in the stage it had.
+
+    Intake noted the payload as ``received``; the stage before that (``published``,
+    say) is where the story really is, so a re-sent copy does not send it back.
+    """
+    state = load_state(store, story_id)
+    earlier = [t.stage for t in state.history if t.stage is not Stage.received] if state else []
+    stage = earlier[-1] if earlier else Stage.parsed
+    record_stage(store, story_id, stage, detail=f"ignored: {reason}", raw_key=key)
+
+
+def ingest(
+    store: BlobStore, key: str, lifecycle: Lifecycle | None = None, now: datetime | None = None
+) -> IngestOutcome:
+    """Parse a stored payload and apply it to the story under the lifecycle rules.
+
+    The write of ``stories/{id}.json`` is conditional on the version read, so a
+    concurrent writer (another version, or enrichment of an older one) never loses a
+    newer version: on a lost race the decision is made again against the winner.
+    """
+    lifecycle = lifecycle or Lifecycle()
+    item = load_raw(store, key)
+    story = parse_or_quarantine(store, key, item)
+    for _ in range(_WRITE_RETRIES):
+        current, etag = load_story_tagged(store, story.id)
+        decision = decide(story, current)
+        if not decision.accept:
+            _note_ignored(store, story.id, key, decision.reason)
+            return IngestOutcome(story.id, Action.ignore, decision.reason)
+        if is_held(story, now or utcnow()) and lifecycle.embargoes is not None:
+            assert story.embargoed is not None
+            lifecycle.embargoes.hold(story.id, key, story.embargoed)
+            detail = f"held until {story.embargoed.isoformat()}"
+            record_stage(store, story.id, Stage.held, detail=detail, raw_key=key)
+            return IngestOutcome(story.id, Action.hold, detail)
+        original = _duplicate_of(store, story, lifecycle, first_version=current is None)
+        try:
+            save_story(store, carry_over(story, current), if_match=etag,
+                       if_none_match=etag is None)  # fmt: skip
+        except PreconditionFailed:
+            continue
+        if original is not None:
+            detail = f"near-duplicate of {original}"
+            record_stage(store, story.id, Stage.duplicate, detail=detail, version=story.version,
+                         raw_key=key, duplicate_of=original)  # fmt: skip
+            return IngestOutcome(story.id, Action.duplicate, detail)
+        record_stage(store, story.id, Stage.parsed, detail=decision.reason,
+                     version=story.version, raw_key=key)  # fmt: skip
+        return IngestOutcome(story.id, Action.enrich, decision.reason)
+    raise PreconditionFailed(f"story {story.id} kept changing; gave up after retries")
+
+
+def release_due(
+    store: BlobStore, lifecycle: Lifecycle, now: datetime | None = None
+) -> list[IngestOutcome]:
+    """Release every held version whose embargo has passed, then forget its hold.
+
+    An agency payload is ingested now; a stored version an editor embargoed is handed
+    to publishing as it is (``Action.publish``).
+    """
+    if lifecycle.embargoes is None:
+        return []
+    now = now or utcnow()
+    outcomes = []
+    for held in list(lifecycle.embargoes.due(now)):
+        if held.raw_key is None:
+            outcomes.append(IngestOutcome(held.story_id, Action.publish, "embargo passed"))
+        else:
+            outcomes.append(ingest(store, held.raw_key, lifecycle, now))
+        lifecycle.embargoes.release(held)
+    return outcomes

@@ -1,0 +1,173 @@
+"""The legacy wire formats still on satellites and FTP feeds: ANPA-1312 and IPTC 7901.
+
+Both frame a story with control characters: SOH (or telex ``ZCZC``) opens a header,
+STX opens the text, ETX (or ``NNNN``) closes it, and a trailer with the filing time
+may follow. Real feeds bend every rule (missing SYNs, CR/LF mixes, no ETX, tabs or
+blank lines between paragraphs), so the framing is read liberally and only a missing
+headline is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from wirefeed.intake.parsers import ParseError, RawItem
+from wirefeed.intake.parsers.plaintext import story_from_copy
+from wirefeed.intake.parsers.wirecopy import (
+    clean_line,
+    fingerprint_uri,
+    is_boilerplate,
+    read_copy,
+    split_paragraphs,
+)
+from wirefeed.model import Story
+
+SOH, STX, ETX, EOT, SYN, US = "\x01", "\x02", "\x03", "\x04", "\x16", "\x1f"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The three parts of a framed message."""
+
+    header: str
+    text: str
+    trailer: str
+
+
+def frame(message: str) -> Frame:
+    """Split a message at its control characters (each part may be empty)."""
+    message = message.replace("\r\n", "\n").replace("\r", "\n").lstrip(SYN + " \n")
+    message = re.sub(r"^ZCZC", SOH, message)
+    message = re.sub(r"\nNNNN\s*$", ETX, message)
+    header, stx, rest = message.partition(STX)
+    if not stx:  # No STX: no header either, the whole message is text.
+        header, rest = "", message
+    text, _, trailer = rest.partition(ETX)
+    return Frame(header.lstrip(SOH).strip("\n"), text.rstrip(EOT), trailer.strip(EOT + "\n "))
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+)}  # fmt: skip
+_ANPA_TIME = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{2,4})\s+(\d{2})(\d{2})\s*GMT", re.IGNORECASE)
+_7901_TIME = re.compile(r"(\d{2})(\d{2})(\d{2})\s*GMT\s+([A-Z]{3})\s+(\d{2,4})", re.IGNORECASE)
+
+
+def _year(value: str) -> int:
+    year = int(value)
+    return year + 2000 if year < 100 else year
+
+
+def _filed_at(trailer: str) -> datetime | None:
+    """The filing time in a trailer: ANPA ``10-17-21 1234GMT``, 7901 ``171234 GMT OCT 21``."""
+    try:
+        if match := _ANPA_TIME.search(trailer):
+            month, day, year, hour, minute = match.groups()
+            return datetime(_year(year), int(month), int(day), int(hour), int(minute), tzinfo=UTC)
+        if (match := _7901_TIME.search(trailer)) and match.group(4).upper() in _MONTHS:
+            day, hour, minute, month, year = match.groups()
+            return datetime(
+                _year(year), _MONTHS[month.upper()], int(day), int(hour), int(minute), tzinfo=UTC
+            )
+    except ValueError:  # A trailer with an impossible date: keep the receive time.
+        return None
+    return None
+
+
+# ANPA header: service level, story number, unit separator, selector code; then a line
+# with priority, category, slug ("am-Space-Film"), take key, filing date and word count.
+_ANPA_PRIORITY = re.compile(r"^\s*([a-z])\s+([a-z])\b", re.IGNORECASE | re.MULTILINE)
+_ANPA_SLUG = re.compile(r"\b(?:am|pm|bc|ap)-([\w.-]+)", re.IGNORECASE)
+_ANPA_DATE = re.compile(r"\s(\d{1,2}-\d{1,2})\s+\d{0,4}\s*$", re.MULTILINE)
+_WRITETHRU = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+ld\b", re.IGNORECASE)
+_ANPA_URGENCY = {"f": 1, "b": 2, "u": 3, "r": 5, "d": 6, "z": 7}
+
+
+def _anpa_text(text: str) -> tuple[list[str], list[str]]:
+    """Header lines (``^…``) and paragraphs (tab-indented, or blank-line separated)."""
+    headers: list[str] = []
+    paragraphs: list[str] = []
+    indented = "\n\t" in f"\n{text}"
+    for raw in text.split("\n"):
+        line = raw.replace("\x10", " ").replace("\b", "")
+        if line.startswith("^"):
+            headers.append(clean_line(line.strip("^<=\t ").rstrip("<=")))
+        elif (indented and line.startswith("\t")) or not paragraphs:
+            paragraphs.append(line)
+        elif not line.strip():
+            paragraphs.append("")
+        else:
+            paragraphs[-1] += f" {line}"
+    body = split_paragraphs("\n\n".join(paragraphs))
+    return [h for h in headers if h], body
+
+
+def parse_anpa(item: RawItem, parts: Frame) -> Story:
+    """An ANPA-1312 message."""
+    headers, body = _anpa_text(parts.text)
+    slug_match = _ANPA_SLUG.search(parts.header)
+    # The first ^ line is usually the keyword line ("BC-Space-Film,0450"), not a headline.
+    if headers and re.match(r"^[A-Z]{2}-[\w.-]+", headers[0]) and len(headers) > 1:
+        slug_line, headers = headers[0], headers[1:]
+        slug_match = slug_match or _ANPA_SLUG.search(f"bc-{slug_line[3:]}")
+    headline = headers[0] if headers else (body.pop(0) if body else "")
+    # Header lines after the headline (byline, "Associated Press Writer") precede the text.
+    copy = read_copy(headline, [*headers[1:2], *body])
+    if (writethru := _WRITETHRU.search(parts.header)) is not None:
+        copy.version = int(writethru.group(1)) + 1
+    slug = slug_match.group(1).strip(".,") if slug_match else None
+    filed = _ANPA_DATE.search(parts.header)
+    key = f"{slug}/{filed.group(1)}" if slug and filed else slug or copy.headline
+    priority = _ANPA_PRIORITY.search(parts.header.split(US, 1)[-1])
+    return story_from_copy(
+        item,
+        copy,
+        fingerprint_uri("anpa", item.source, key),
+        created=_filed_at(parts.trailer),
+        slugline=slug,
+        urgency=_ANPA_URGENCY.get(priority.group(1).lower()) if priority else None,
+    )
+
+
+# IPTC 7901 header: source and sequence, priority digit, category, word count, keywords.
+_7901_HEADER = re.compile(
+    r"^\s*([A-Za-z]*)\s*(\d*)\s+(\d)\s+([A-Za-z]{1,3})\s+(\d{1,5})?\s*(.*)$", re.MULTILINE
+)
+_NOT_FOR_PUBLICATION = re.compile(
+    r"^[^\n]*not (?:intended )?for publication[\s:.-]*", re.IGNORECASE | re.MULTILINE
+)
+
+
+def parse_7901(item: RawItem, parts: Frame) -> Story:
+    """An IPTC 7901 message."""
+    lines = parts.text.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    headline = lines.pop(0) if lines else ""
+    text, ednote = "\n".join(lines), None
+    if (note := _NOT_FOR_PUBLICATION.search(text)) is not None:
+        text, ednote = text[: note.start()], clean_line(text[note.end() :])
+    header = _7901_HEADER.search(parts.header)
+    keywords = [clean_line(ln).strip("/") for ln in parts.header.split("\n")[1:] if ln.strip()]
+    slug = (header.group(6).strip() if header else "") or (keywords[0] if keywords else None)
+    copy = read_copy(headline, [p for p in split_paragraphs(text) if not is_boilerplate(p)])
+    return story_from_copy(
+        item,
+        copy,
+        fingerprint_uri("7901", item.source, slug or copy.headline),
+        created=_filed_at(parts.trailer),
+        slugline=slug or None,
+        urgency=int(header.group(3)) if header and header.group(3) != "0" else None,
+        ednote=ednote or None,
+    )
+
+
+def parse(item: RawItem, text: str) -> Story:
+    """Parse an ANPA-1312 or IPTC 7901 message (told apart by their header conventions)."""
+    parts = frame(text)
+    if not parts.text.strip():
+        raise ParseError("empty", "the message has no text between STX and ETX")
+    anpa = US in parts.header or re.search(r"^\^", parts.text, re.MULTILINE) is not None
+    return (parse_anpa if anpa else parse_7901)(item, parts)
