@@ -92,14 +92,49 @@ class Taxonomy:
         )
 
 
-def _keyword_pattern(keyword: str) -> str:
-    if keyword.endswith("*"):
-        return re.escape(keyword[:-1]) + r"\w*"
-    return re.escape(keyword) + "(?:s|es)?"
+_WORD = re.compile(r"\w+")
+_PLURALS = ("", "s", "es")
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    """One rule keyword as words: all but the last match exactly; the last takes a
+    plural ending, or any ending for a keyword written with a trailing "*"."""
+
+    code: str
+    words: tuple[str, ...]
+    separators: tuple[str, ...]  # what stands between the words ("-" in "e-commerce")
+    prefix: bool
+
+    @classmethod
+    def parse(cls, code: str, keyword: str) -> _Keyword:
+        prefix = keyword.endswith("*")
+        text = keyword.removesuffix("*").casefold()
+        words = _WORD.findall(text)
+        separators = tuple(re.split(r"\w+", text)[1:-1])
+        return cls(code, tuple(words), separators, prefix)
+
+    def match(self, text: str, tokens: list[re.Match[str]], at: int) -> int | None:
+        """The end (in ``text``) of this keyword starting at ``tokens[at]``, if it does."""
+        last = at + len(self.words) - 1
+        if last >= len(tokens):
+            return None
+        for i, word in enumerate(self.words[:-1]):
+            if tokens[at + i].group() != word:
+                return None
+            if text[tokens[at + i].end() : tokens[at + i + 1].start()] != self.separators[i]:
+                return None
+        token, word = tokens[last].group(), self.words[-1]
+        ok = token.startswith(word) if self.prefix else token in (word + e for e in _PLURALS)
+        return tokens[last].end() if ok else None
 
 
 class TopicRules:
-    """Keyword rules per topic, compiled to one regex per topic."""
+    """Keyword rules per topic, matched in one pass over the words of a story.
+
+    Keywords are indexed by their first word (or, for one-word keywords ending in "*",
+    by that prefix), so the cost of scoring grows with the story, not with the rules.
+    """
 
     def __init__(self, rules: dict[str, list[str]], taxonomy: Taxonomy) -> None:
         problems = [
@@ -108,14 +143,21 @@ class TopicRules:
         if problems:
             raise ValueError(f"topic rules name unknown or retired Media Topics: {problems}")
         self.taxonomy = taxonomy
-        self.patterns = {
-            code: re.compile(
-                r"(?<!\w)(" + "|".join(_keyword_pattern(k.casefold()) for k in words) + r")(?!\w)",
-                re.IGNORECASE,
-            )
-            for code, words in rules.items()
-            if words
-        }
+        self.rules = rules
+        self._by_first: dict[str, list[_Keyword]] = defaultdict(list)
+        self._by_prefix: dict[str, list[_Keyword]] = defaultdict(list)
+        for code, words in rules.items():
+            for keyword in (_Keyword.parse(code, k) for k in words):
+                if not keyword.words:
+                    continue
+                if len(keyword.words) == 1 and keyword.prefix:
+                    self._by_prefix[keyword.words[0]].append(keyword)
+                elif len(keyword.words) == 1:
+                    for ending in _PLURALS:
+                        self._by_first[keyword.words[0] + ending].append(keyword)
+                else:
+                    self._by_first[keyword.words[0]].append(keyword)
+        self._prefix_lengths = sorted({len(p) for p in self._by_prefix})
 
     @classmethod
     @cache
@@ -124,18 +166,39 @@ class TopicRules:
         rules = yaml.safe_load(_data("topic-rules.yaml"))
         return cls({str(code): list(words) for code, words in rules.items()}, Taxonomy.packaged())
 
+    def _counts(self, text: str, weight: float, counts: dict[str, dict[str, float]]) -> None:
+        # Per topic, the longest keyword at each word counts, and its words are used up.
+        folded = text.casefold()
+        tokens = list(_WORD.finditer(folded))
+        used_until: dict[str, int] = {}
+        for at, token in enumerate(tokens):
+            word = token.group()
+            candidates = list(self._by_first.get(word, ()))
+            for length in self._prefix_lengths:
+                if length > len(word):
+                    break
+                candidates += self._by_prefix.get(word[:length], ())
+            best: dict[str, int] = {}
+            for keyword in candidates:
+                end = keyword.match(folded, tokens, at)
+                if end is not None and end > best.get(keyword.code, -1):
+                    best[keyword.code] = end
+            for code, end in best.items():
+                if token.start() >= used_until.get(code, 0):
+                    counts[code][folded[token.start() : end]] += weight
+                    used_until[code] = end
+
     def scores(self, headline: str, body: str) -> dict[str, float]:
-        """Evidence per topic: distinct keywords count fully, repeats add less and less."""
-        scores: dict[str, float] = {}
-        for code, pattern in self.patterns.items():
-            counts: dict[str, float] = defaultdict(float)
-            for match in pattern.finditer(body):
-                counts[match.group(1).casefold()] += 1
-            for match in pattern.finditer(headline):
-                counts[match.group(1).casefold()] += 2
-            if counts:
-                scores[code] = sum(1 + math.log(n) for n in counts.values())
-        return scores
+        """Evidence per topic: distinct keywords count fully, repeats add less and less.
+
+        A keyword in the headline counts twice.
+        """
+        counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self._counts(body, 1, counts)
+        self._counts(headline, 2, counts)
+        return {
+            code: sum(1 + math.log(n) for n in found.values()) for code, found in counts.items()
+        }
 
 
 @dataclass(frozen=True)
