@@ -12,6 +12,10 @@ class YakeTagger:
 
     name = "yake"
 
+    # YAKE's cost grows with the text; wire copy puts what it is about first, so the
+    # headline and lead paragraphs carry the keywords (and most of the time is saved).
+    max_words = 250
+
     def __init__(self, top: int = 8) -> None:
         import yake
 
@@ -21,10 +25,13 @@ class YakeTagger:
     def propose(self, story: Story, text: str) -> Proposal:
         """The best-scored keywords (lower case, no duplicates) and the slug.
 
-        A phrase of several words must recur in the story: YAKE otherwise offers
+        A phrase of several words must recur in the lead: YAKE otherwise offers
         accidental neighbours ("movie-making returned").
         """
         keywords: list[str] = []
+        words = text.split(" ")
+        if len(words) > self.max_words:
+            text = " ".join(words[: self.max_words])
         folded = text.casefold()
         for phrase, _score in self.extractor.extract_keywords(text):
             keyword = phrase.casefold()
