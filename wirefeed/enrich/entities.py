@@ -17,6 +17,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from wirefeed.enrich.cues import (
+    followed_by_score,
+    is_generic,
+    leading_descriptor,
+    leading_title,
+    results_teams,
+    type_from_name,
+    type_from_noun_before,
+)
 from wirefeed.enrich.names import (
     dateline_place,
     dateline_span,
@@ -171,18 +180,26 @@ class _Candidate:
     entry: Entry | None = None
     votes: Counter[EntityType] = field(default_factory=Counter)
     spans: list[tuple[int, int]] = field(default_factory=list)
+    # Named by the story's dateline (``located``): a place, however the model read it.
+    dateline: bool = False
 
     @property
     def type(self) -> EntityType:
         if self.entry is not None:
             return self.entry.type
+        if self.dateline:
+            return EntityType.place
+        # What the name itself says ("... AG", "Ministry of ...") holds for every mention.
+        cue = type_from_name(self.name)
+        if cue is not None:
+            return cue
         # Ties go to the earlier type in this order: people are the commonest misses.
         order = [EntityType.person, EntityType.organisation, EntityType.place]
         return max(order, key=lambda t: (self.votes[t], -order.index(t)))
 
     @property
     def confidence(self) -> int:
-        if self.entry is not None:
+        if self.entry is not None or self.dateline:
             return _CONFIDENCE_VOCABULARY
         agreement = self.votes[self.type] / max(1, sum(self.votes.values()))
         score = _CONFIDENCE_MODEL_BASE + 10 * (len(self.spans) - 1)
@@ -196,6 +213,13 @@ def _role_next_to(text: str, start: int, end: int) -> bool:
     # An apposition: "Name, Russian actress" / "Name, the director of ...".
     after = re.match(r",\s*((?:[A-Za-z-]+\s+){0,3}?)([A-Za-z]+)\b", text[end : end + 60])
     return bool(after and after.group(2).casefold() in _PERSON_ROLES)
+
+
+def _is_short_organisation(short: str, full: str) -> bool:
+    """Whether ``short`` is the leading words of an organisation's name ("Calder" of
+    "Calder Re AG")."""
+    short_words, full_words = short.casefold().split(), full.casefold().split()
+    return len(short_words) < len(full_words) and full_words[: len(short_words)] == short_words
 
 
 def _is_short_form(short: str, full: str) -> bool:
@@ -215,28 +239,46 @@ class _Collector:
     def __init__(self) -> None:
         self.by_key: dict[str, _Candidate] = {}
 
-    def add(self, name: str, span: tuple[int, int], vote: EntityType | None, entry: Entry | None):
+    def add(
+        self,
+        name: str,
+        span: tuple[int, int] | None,
+        vote: EntityType | None,
+        entry: Entry | None,
+        weight: int = 1,
+    ) -> _Candidate:
+        """Record one mention (``span`` None: named outside the text, by the dateline)."""
         key = name.casefold()
         candidate = self.by_key.setdefault(key, _Candidate(name=name, entry=entry))
         if candidate.name.isupper() and not name.isupper():
             candidate.name = name  # "Nairobi" in the text beats "NAIROBI" in the dateline
         candidate.entry = candidate.entry or entry
         if vote is not None:
-            candidate.votes[vote] += 1
-        candidate.spans.append(span)
+            candidate.votes[vote] += weight
+        if span is not None:
+            candidate.spans.append(span)
+        return candidate
 
     def merge_short_forms(self) -> None:
-        """Fold "Cruise" into "Tom Cruise" (and any type the model gave the short form)."""
+        """Fold "Cruise" into "Tom Cruise" and "Calder" into "Calder Re AG" (whatever type
+        the model gave the short form): one entity, one type, one tag."""
         people = [c for c in self.by_key.values() if c.type is EntityType.person and " " in c.name]
         # Longest short forms first, so "Von der Leyen" is folded before "Leyen" is looked at.
         for key, candidate in sorted(self.by_key.items(), key=lambda kv: -len(kv[1].name)):
             if candidate.entry is not None:
                 continue
             owners = [p for p in people if _is_short_form(candidate.name, p.name)]
+            if not owners and not candidate.dateline and candidate.type is not EntityType.place:
+                owners = [
+                    o
+                    for o in self.by_key.values()
+                    if o.type is EntityType.organisation
+                    and _is_short_organisation(candidate.name, o.name)
+                ]
             if len(owners) == 1:
                 owner = owners[0]
                 owner.spans.extend(candidate.spans)
-                owner.votes[EntityType.person] += sum(candidate.votes.values())
+                owner.votes[owner.type] += sum(candidate.votes.values())
                 del self.by_key[key]
                 people = [p for p in people if p is not candidate]
 
@@ -271,25 +313,42 @@ def _name_spans(text: str, start: int, end: int, vote: EntityType) -> list[tuple
     return spans
 
 
-def find_entities(text: str, vocabulary: Vocabulary, nlp: Any) -> list[_Candidate]:
-    """Every person, organisation and place in ``text``, merged and typed."""
-    prepared = prepare_for_ner(text)
-    return _entities_in(text, prepared, vocabulary, nlp(prepared))
+def find_entities(
+    text: str, vocabulary: Vocabulary, nlp: Any, located: str | None = None
+) -> list[_Candidate]:
+    """Every person, organisation and place in ``text``, merged and typed.
+
+    ``located`` is the story's dateline place when the parser took it out of the text.
+    """
+    return find_entities_many([text], vocabulary, nlp, [located])[0]
 
 
 def find_entities_many(
-    texts: Sequence[str], vocabulary: Vocabulary, nlp: Any, batch_size: int = 32
+    texts: Sequence[str],
+    vocabulary: Vocabulary,
+    nlp: Any,
+    located: Sequence[str | None] | None = None,
+    batch_size: int = 32,
 ) -> list[list[_Candidate]]:
     """``find_entities`` for several texts, the model running over them as one batch."""
     prepared = [prepare_for_ner(text) for text in texts]
     docs = nlp.pipe(prepared, batch_size=batch_size)
+    places = located or [None] * len(texts)
     return [
-        _entities_in(text, ready, vocabulary, doc)
-        for text, ready, doc in zip(texts, prepared, docs, strict=True)
+        _entities_in(text, ready, vocabulary, doc, place)
+        for text, ready, doc, place in zip(texts, prepared, docs, places, strict=True)
     ]
 
 
-def _entities_in(text: str, prepared: str, vocabulary: Vocabulary, doc: Any) -> list[_Candidate]:
+def _located_places(located: str | None) -> list[str]:
+    # "SANTA FE, New Mexico" → "Santa Fe", "New Mexico".
+    parts = [part.strip() for part in (located or "").split(",")]
+    return [part.title() if part.isupper() else part for part in parts if looks_like_name(part)]
+
+
+def _entities_in(
+    text: str, prepared: str, vocabulary: Vocabulary, doc: Any, located: str | None
+) -> list[_Candidate]:
     collector = _Collector()
     taken: list[tuple[int, int]] = []
     for mention in vocabulary.find(prepared):
@@ -303,17 +362,34 @@ def _entities_in(text: str, prepared: str, vocabulary: Vocabulary, doc: Any) -> 
             # The dateline names a place, whatever the model makes of "NEW YORK".
             collector.add(dateline_place(text[body:]) or "", (start, end), EntityType.place, None)
             taken.append((start, end))
+    for place in _located_places(located):
+        entry = vocabulary.lookup(place)
+        collector.add(entry.name if entry else place, None, None, entry).dateline = True
+    for start, end in results_teams(prepared):
+        name = prepared[start:end]
+        if _overlaps((start, end), taken) or not looks_like_name(name):
+            continue
+        # A name with a score in a results line is a team, however the model typed it.
+        entry = vocabulary.lookup(name)
+        collector.add(
+            entry.name if entry else name, (start, end), EntityType.organisation, entry, 2
+        )
+        taken.append((start, end))
     titles = quoted_titles(text)
     for ent in doc.ents:
         vote = _LABELS.get(ent.label_)
         if vote is None:
             continue
         for start, end in _name_spans(prepared, ent.start_char, ent.end_char, vote):
+            start += leading_descriptor(prepared[start:end])
+            if vote is EntityType.person:
+                start += leading_title(prepared[start:end])
             name = prepared[start:end]
-            if _overlaps((start, end), taken) or not looks_like_name(name):
+            if _overlaps((start, end), taken) or not looks_like_name(name) or is_generic(name):
                 continue
             if name.casefold() in titles or f"the {name}".casefold() in titles:
                 continue
+            weight = 1
             entry = vocabulary.lookup(name)
             if entry is not None:
                 name = entry.name
@@ -323,9 +399,27 @@ def _entities_in(text: str, prepared: str, vocabulary: Vocabulary, doc: Any) -> 
                 and _role_next_to(prepared, start, end)
             ):
                 vote = EntityType.person
-            collector.add(name, (start, end), vote, entry)
+            elif (cue := type_from_noun_before(prepared, start)) is not None:
+                vote, weight = cue, 2
+            elif (
+                vote is not EntityType.place
+                and " " not in name
+                and followed_by_score(prepared, end)
+            ):
+                # "beat Everton 3-1": a team ("Alcaraz 6-4" is then folded into the
+                # player's full name, a person).
+                vote, weight = EntityType.organisation, 2
+            collector.add(name, (start, end), vote, entry, weight)
     collector.merge_short_forms()
-    return [c for c in collector.by_key.values() if c.type is not EntityType.ignore]
+    # A name only the headline gives is left to the body: wire copy names every entity
+    # of its headline again in the story, and a headline capitalises common words.
+    body_offset = body if body > 1 else 0
+    return [
+        c
+        for c in collector.by_key.values()
+        if c.type is not EntityType.ignore
+        and (c.entry is not None or c.dateline or any(s >= body_offset for s, _ in c.spans))
+    ]
 
 
 def _tag(candidate: _Candidate, offset: int) -> Tag:
@@ -367,7 +461,8 @@ class EntityTagger:
 
     def propose_many(self, stories: Sequence[Story], texts: Sequence[str]) -> list[Proposal]:
         """``propose`` for several stories, the model running over them as one batch."""
-        found = find_entities_many(texts, self.vocabulary.current(), self.nlp)
+        located = [story.located for story in stories]
+        found = find_entities_many(texts, self.vocabulary.current(), self.nlp, located)
         return [
             _proposal(candidates, body_start(story))
             for story, candidates in zip(stories, found, strict=True)
@@ -376,6 +471,7 @@ class EntityTagger:
 
 def _proposal(candidates: list[_Candidate], offset: int) -> Proposal:
     proposal = Proposal()
-    for candidate in sorted(candidates, key=lambda c: min(c.spans)):
+    # Dateline places first, then by first mention.
+    for candidate in sorted(candidates, key=lambda c: min(c.spans, default=(-1, -1))):
         getattr(proposal, _FIELDS[candidate.type]).append(_tag(candidate, offset))
     return proposal
