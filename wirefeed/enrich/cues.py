@@ -352,6 +352,56 @@ def type_from_noun_before(text: str, start: int) -> EntityType | None:
     return EntityType.organisation if noun in ORGANISATION_NOUNS_BEFORE else None
 
 
+# Names of events and storms are neither people, organisations nor places.
+_NOT_ENTITIES = re.compile(
+    r"(?:^(?:Typhoon|Hurricane|Storm|Cyclone|Tropical Storm)\s)"
+    r"|(?:\s(?:Grand Prix|Marathon|Masters|Olympics|Open)$)"
+)
+# Bodies named after what they serve: "Institute for Astronomy", "Ministry of Defence".
+_BODY_WORDS = frozenset(
+    [
+        "institute",
+        "ministry",
+        "university",
+        "department",
+        "council",
+        "commission",
+        "committee",
+        "agency",
+        "office",
+        "school",
+        "centre",
+        "center",
+        "foundation",
+        "society",
+        "museum",
+        "academy",
+        "bureau",
+        "federation",
+        "association",
+        "authority",
+    ]
+)
+_BODY_TAIL = re.compile(
+    r"\s(?:of|for|on)\s(?:the\s)?[A-Z][\w'\u2019-]*(?:\s(?:and\s)?[A-Z][\w'\u2019-]*)*"
+)
+
+
+def not_an_entity(name: str) -> bool:
+    """Whether ``name`` is an event or a storm ("Monaco Grand Prix", "Storm Amy")."""
+    return _NOT_ENTITIES.search(name) is not None
+
+
+def body_of_name(text: str, start: int, end: int) -> int:
+    """How far the name at ``[start, end)`` goes on when the model stopped at a body's
+    kind ("Max Planck Institute" + " for Astronomy"): characters to add to ``end``."""
+    words = text[start:end].split()
+    if not words or words[-1].casefold() not in _BODY_WORDS:
+        return 0
+    tail = _BODY_TAIL.match(text, end)
+    return len(tail.group()) if tail else 0
+
+
 def is_generic(name: str) -> bool:
     """Whether ``name`` is one common noun that names nothing alone ("Health", "Court"),
     capitalised because it opens a sentence."""

