@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -24,6 +25,7 @@ from wirefeed.model import Story, Tag
 from wirefeed.settings import Settings
 
 QCODE_PREFIX = "medtop:"
+MODEL_FILE = "topic-model.json"
 
 
 def _data(name: str) -> str:
@@ -201,6 +203,65 @@ class TopicRules:
         }
 
 
+def topic_terms(headline: str, body: str) -> list[str]:
+    """The words and word pairs the topic model reads (the headline's twice)."""
+    words = [
+        word
+        for word in _WORD.findall(f"{headline}\n{headline}\n{body}".casefold())
+        if len(word) > 1 and not word.isdigit()
+    ]
+    return words + [f"{first} {second}" for first, second in pairwise(words)]
+
+
+class TopicModel:
+    """A linear model over TF-IDF terms that scores the 17 top-level Media Topics.
+
+    Trained offline by ``bench/train_topics.py`` (scikit-learn: TfidfVectorizer with
+    sublinear term frequency and L2 norm, multinomial LogisticRegression) and shipped
+    as plain numbers in ``wirefeed/data/topic-model.json``; scoring needs neither
+    scikit-learn nor the network.
+    """
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.classes: list[str] = list(data["classes"])
+        self.intercept: list[float] = list(data["intercept"])
+        # How the classifier combines the model with the rules, and maps the combined
+        # score to a confidence (both fitted by cross-validation with the model).
+        self.model_weight: float = float(data.get("model_weight", 0.5))
+        a, b = data.get("calibration", (1.0, 0.0))
+        self.calibration: tuple[float, float] = (float(a), float(b))
+        # term -> (idf, [(class index, weight), ...]); the file lists the pairs flat.
+        self.terms: dict[str, tuple[float, list[tuple[int, float]]]] = {
+            term: (float(row[0]), list(zip(map(int, row[1::2]), row[2::2], strict=True)))
+            for term, row in data["terms"].items()
+        }
+
+    @classmethod
+    @cache
+    def packaged(cls) -> TopicModel:
+        """The model shipped with Wirefeed (read once per process)."""
+        return cls(json.loads(_data(MODEL_FILE)))
+
+    def calibrated(self, score: float) -> float:
+        """The chance that a topic with this combined score is right."""
+        a, b = self.calibration
+        return 1 / (1 + math.exp(-(a * score + b)))
+
+    def probabilities(self, headline: str, body: str) -> dict[str, float]:
+        """Probability of each top-level topic (they sum to 1)."""
+        counts = Counter(t for t in topic_terms(headline, body) if t in self.terms)
+        weights = {t: (1 + math.log(n)) * self.terms[t][0] for t, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        scores = list(self.intercept)
+        for term, weight in weights.items():
+            for i, coefficient in self.terms[term][1]:
+                scores[i] += weight / norm * coefficient
+        top = max(scores)
+        exps = [math.exp(score - top) for score in scores]
+        total = sum(exps)
+        return {code: e / total for code, e in zip(self.classes, exps, strict=True)}
+
+
 @dataclass(frozen=True)
 class Classification:
     """The chosen topics with confidences; ``primary`` is the best top-level topic."""
@@ -210,10 +271,19 @@ class Classification:
 
 
 class TopicClassifier:
-    """Picks topics from rule scores: strong top-level topics, then their best topics."""
+    """Top-level topics from the model and the editors' rules; narrower topics from rules.
 
-    # A top-level topic needs this much evidence, and this share of the best one.
-    min_top_score = 2.5
+    A top-level topic's score is the model's probability mixed with the rules' share
+    of the evidence (the model alone when no rule fires, the rules alone without a
+    model); the model's calibration turns the score into the published confidence. A
+    story whose best topic is less likely right than ``min_confidence`` gets no topic:
+    a missing subject costs a partner less than a wrong one.
+    """
+
+    min_confidence = 0.5
+    # Rule evidence below this total counts for less (one weak keyword is not a topic).
+    full_rule_evidence = 5.0
+    # A second top-level topic needs this share of the best one's confidence.
     min_top_share = 0.5
     max_top_levels = 2
     # A narrower topic needs this much evidence, and this share of its best sibling.
@@ -221,26 +291,59 @@ class TopicClassifier:
     min_topic_share = 0.6
     max_topics_per_top = 2
 
-    def __init__(self, rules: TopicRules) -> None:
+    def __init__(self, rules: TopicRules, model: TopicModel | None = None) -> None:
         self.rules = rules
+        self.model = model
         self.taxonomy = rules.taxonomy
+
+    def _by_top(self, headline: str, body: str) -> dict[str, dict[str, float]]:
+        by_top: dict[str, dict[str, float]] = defaultdict(dict)
+        for code, score in self.rules.scores(headline, body).items():
+            by_top[self.taxonomy.top_level(code)][code] = score
+        return by_top
+
+    def top_level_scores(
+        self, headline: str, body: str, by_top: dict[str, dict[str, float]] | None = None
+    ) -> dict[str, float]:
+        """Score (0-1, uncalibrated) of each top-level topic with any evidence."""
+        if by_top is None:
+            by_top = self._by_top(headline, body)
+        totals = {top: sum(leaves.values()) for top, leaves in by_top.items()}
+        evidence = max(sum(totals.values()), self.full_rule_evidence)
+        from_rules = {top: total / evidence for top, total in totals.items()}
+        if self.model is None:
+            return from_rules
+        from_model = self.model.probabilities(headline, body)
+        if not from_rules:
+            return from_model
+        weight = self.model.model_weight
+        return {
+            top: weight * p + (1 - weight) * from_rules.get(top, 0.0)
+            for top, p in from_model.items()
+        }
+
+    def top_level_confidences(
+        self, headline: str, body: str, by_top: dict[str, dict[str, float]]
+    ) -> dict[str, float]:
+        """Confidence (0-1) of each top-level topic: calibrated when there is a model."""
+        scores = self.top_level_scores(headline, body, by_top)
+        if self.model is None:
+            return scores
+        return {top: self.model.calibrated(score) for top, score in scores.items()}
 
     def classify(self, headline: str, body: str) -> Classification:
         """The topics of a story."""
-        scores = self.rules.scores(headline, body)
-        by_top: dict[str, dict[str, float]] = defaultdict(dict)
-        for code, score in scores.items():
-            by_top[self.taxonomy.top_level(code)][code] = score
-        totals = {top: sum(leaves.values()) for top, leaves in by_top.items()}
-        ranked = sorted(totals, key=lambda top: totals[top], reverse=True)
-        if not ranked or totals[ranked[0]] < self.min_top_score:
+        by_top = self._by_top(headline, body)
+        tops = self.top_level_confidences(headline, body, by_top)
+        ranked = sorted(tops, key=lambda top: tops[top], reverse=True)
+        if not ranked or tops[ranked[0]] < self.min_confidence:
             return Classification(None, {})
-        best, grand_total = totals[ranked[0]], sum(totals.values())
+        best = tops[ranked[0]]
         confidences: dict[str, int] = {}
         for top in ranked[: self.max_top_levels]:
-            if totals[top] < max(self.min_top_score, self.min_top_share * best):
+            if tops[top] < max(self.min_confidence, self.min_top_share * best):
                 break
-            top_confidence = max(20, min(95, round(100 * totals[top] / grand_total)))
+            top_confidence = max(1, min(99, round(100 * tops[top])))
             confidences[top] = top_confidence
             leaves = {c: s for c, s in by_top[top].items() if c != top}
             strongest = max(leaves.values(), default=0.0)
@@ -265,8 +368,8 @@ class TopicTagger:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TopicTagger:
-        """The tagger over the packaged taxonomy and rules."""
-        return cls(TopicClassifier(TopicRules.packaged()))
+        """The tagger over the packaged taxonomy, rules and model."""
+        return cls(TopicClassifier(TopicRules.packaged(), TopicModel.packaged()))
 
     def propose(self, story: Story, text: str) -> Proposal:
         """Subjects, most confident first, each with ``literal`` ``medtop:...``."""
