@@ -56,9 +56,10 @@ def taxonomy_examples(taxonomy: Taxonomy) -> list[Example]:
     """One document per live Media Topic: its label and keywords, under its top level."""
     rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     examples = []
+    tops = set(taxonomy.top_codes)
     for code, topic in taxonomy.topics.items():
-        if topic.retired:
-            continue
+        if topic.retired or taxonomy.top_level(code) not in tops:
+            continue  # retired, or cut off from its top level by a gap in the hierarchy
         keywords = " ".join(k.removesuffix("*") for k in rules.get(code, []) or [])
         examples.append((topic.label, keywords, taxonomy.top_level(code)))
     return examples

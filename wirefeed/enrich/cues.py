@@ -383,7 +383,7 @@ _BODY_WORDS = frozenset(
     ]
 )
 _BODY_TAIL = re.compile(
-    r"\s(?:of|for|on)\s(?:the\s)?[A-Z][\w'\u2019-]*(?:\s(?:and\s)?[A-Z][\w'\u2019-]*)*"
+    r"\s(?:of|for)\s(?:the\s)?[A-Z][\w'\u2019-]*(?:\s(?:and\s)?[A-Z][\w'\u2019-]*)*"
 )
 
 

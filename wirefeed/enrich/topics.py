@@ -274,10 +274,10 @@ class TopicClassifier:
     """Top-level topics from the model and the editors' rules; narrower topics from rules.
 
     A top-level topic's score is the model's probability mixed with the rules' share
-    of the evidence (the model alone when no rule fires, the rules alone without a
-    model); the model's calibration turns the score into the published confidence. A
-    story whose best topic is less likely right than ``min_confidence`` gets no topic:
-    a missing subject costs a partner less than a wrong one.
+    of the evidence (the model alone when no rule fires); the model's calibration
+    turns the score into the published confidence. A story whose best topic is less
+    likely right than ``min_confidence`` gets no topic: a missing subject costs a
+    partner less than a wrong one.
     """
 
     min_confidence = 0.5
@@ -291,7 +291,7 @@ class TopicClassifier:
     min_topic_share = 0.6
     max_topics_per_top = 2
 
-    def __init__(self, rules: TopicRules, model: TopicModel | None = None) -> None:
+    def __init__(self, rules: TopicRules, model: TopicModel) -> None:
         self.rules = rules
         self.model = model
         self.taxonomy = rules.taxonomy
@@ -311,8 +311,6 @@ class TopicClassifier:
         totals = {top: sum(leaves.values()) for top, leaves in by_top.items()}
         evidence = max(sum(totals.values()), self.full_rule_evidence)
         from_rules = {top: total / evidence for top, total in totals.items()}
-        if self.model is None:
-            return from_rules
         from_model = self.model.probabilities(headline, body)
         if not from_rules:
             return from_model
@@ -325,10 +323,8 @@ class TopicClassifier:
     def top_level_confidences(
         self, headline: str, body: str, by_top: dict[str, dict[str, float]]
     ) -> dict[str, float]:
-        """Confidence (0-1) of each top-level topic: calibrated when there is a model."""
+        """Confidence (0-1) of each top-level topic: the chance that it is right."""
         scores = self.top_level_scores(headline, body, by_top)
-        if self.model is None:
-            return scores
         return {top: self.model.calibrated(score) for top, score in scores.items()}
 
     def classify(self, headline: str, body: str) -> Classification:

@@ -109,3 +109,102 @@ def test_name_spans_split_place_lists_and_extend_over_particles(
     end = start + len(phrase.split(" Leyen")[0]) if "Leyen" in phrase else start + len(phrase)
     spans = _name_spans(text, start, end, vote)
     assert [text[s:e] for s, e in spans] == expected
+
+
+def all_names(story: Story, tagger: EntityTagger) -> dict[str, set[str]]:
+    proposal = tagger.propose(story, story_text(story))
+    return {
+        field: {tag.name for tag in getattr(proposal, field)}
+        for field in ("people", "organisations", "places")
+    }
+
+
+def test_results_lines_are_teams(
+    make_story: Callable[[str], Story], entity_tagger: EntityTagger
+) -> None:
+    # Intake joins the lines of a results table into one paragraph.
+    story = make_story(
+        "Football results\n\nResults of Saturday's matches:\nKirkwall Rovers 2 Dunmore 1\n"
+        "Ashby Vale 0 Tullow Harps 3\nPenrith 1 Carnmoor 1"
+    )
+    found = all_names(story, entity_tagger)
+    teams = {"Kirkwall Rovers", "Dunmore", "Ashby Vale", "Tullow Harps", "Penrith", "Carnmoor"}
+    assert found["organisations"] == teams
+    assert not found["people"] and not found["places"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("Shares in Fernhollow Brands plc fell 9 percent on Monday.", "Fernhollow Brands plc"),
+        ("Mirewood Athletic FC sacked their coach on Monday.", "Mirewood Athletic FC"),
+        ("Voters backed the Civic Renewal Party in the election on Sunday.",
+         "Civic Renewal Party"),
+        ("The Ministry of Coastal Affairs said on Monday the port would reopen.",
+         "Ministry of Coastal Affairs"),
+        ("The decision was taken by Bramford District Council on Monday.",
+         "Bramford District Council"),
+    ],
+)  # fmt: skip
+def test_names_with_organisation_cues_are_organisations(
+    make_story: Callable[[str], Story], entity_tagger: EntityTagger, sentence: str, name: str
+) -> None:
+    found = all_names(make_story(f"Business news\n\n{sentence}"), entity_tagger)
+    assert name in found["organisations"]
+    assert name not in found["people"] | found["places"]
+
+
+def test_short_forms_fold_into_the_organisation_and_keep_its_type(
+    make_story: Callable[[str], Story], entity_tagger: EntityTagger
+) -> None:
+    story = make_story(
+        "Insurers to merge\n\nZURICH - Calder Re AG agreed to buy a rival on Monday. "
+        "Calder said the deal would close next year, and Calder shares rose 4 percent."
+    )
+    found = all_names(story, entity_tagger)
+    assert "Calder Re AG" in found["organisations"]
+    assert "Calder" not in found["organisations"] | found["people"] | found["places"]
+
+
+def test_the_dateline_the_parser_took_out_is_a_place(
+    make_story: Callable[[str], Story], entity_tagger: EntityTagger
+) -> None:
+    story = make_story(
+        "Port reopens\n\nSANTA CLARA, California (Wirefeed) - The harbour reopened on Monday."
+    )
+    assert story.located == "SANTA CLARA, California"
+    assert {"Santa Clara", "California"} <= all_names(story, entity_tagger)["places"]
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        # Events and storms are not entities.
+        ("Storm warning\n\nStorm Amy brought gusts of 100 mph to the coast of Ireland.",
+         "Storm Amy"),
+        # A descriptor that opens a sentence is not part of the name.
+        ("Steel cuts\n\nSteelmaker Ostrava Steel Corp will cut output by a third.",
+         "Steelmaker Ostrava Steel Corp"),
+        # A title before a person's name is not part of it.
+        ("Cathedral reopens\n\nArchbishop Laurent Ulrich opened the first service.",
+         "Archbishop Laurent Ulrich"),
+    ],
+)  # fmt: skip
+def test_what_is_not_part_of_a_name(
+    make_story: Callable[[str], Story], entity_tagger: EntityTagger, text: str, absent: str
+) -> None:
+    found = all_names(make_story(text), entity_tagger)
+    assert absent not in found["people"] | found["organisations"] | found["places"]
+
+
+def test_batched_tagging_gives_what_one_story_at_a_time_gives(
+    make_story: Callable[[str], Story], seed_story: Story, entity_tagger: EntityTagger
+) -> None:
+    stories = [
+        seed_story,
+        make_story("Talks resume\n\nAngela Merkel met Emmanuel Macron in Paris."),
+        make_story("Results\n\nKirkwall Rovers 2 Dunmore 1"),
+    ]
+    texts = [story_text(story) for story in stories]
+    one_by_one = [entity_tagger.propose(s, t) for s, t in zip(stories, texts, strict=True)]
+    assert entity_tagger.propose_many(stories, texts) == one_by_one

@@ -7,15 +7,25 @@ from importlib import resources
 import pytest
 
 from wirefeed.enrich.taggers import story_text
-from wirefeed.enrich.topics import Taxonomy, TopicClassifier, TopicRules, TopicTagger
+from wirefeed.enrich.topics import (
+    Taxonomy,
+    TopicClassifier,
+    TopicModel,
+    TopicRules,
+    TopicTagger,
+)
 from wirefeed.model import Story
 
 ARTS, SCIENCE = "medtop:01000000", "medtop:13000000"
 
 
+def classifier() -> TopicClassifier:
+    return TopicClassifier(TopicRules.packaged(), TopicModel.packaged())
+
+
 @pytest.fixture(scope="module")
 def tagger() -> TopicTagger:
-    return TopicTagger(TopicClassifier(TopicRules.packaged()))
+    return TopicTagger(classifier())
 
 
 def test_taxonomy_carries_codes_labels_hierarchy_and_attribution_but_no_definitions() -> None:
@@ -75,11 +85,51 @@ def test_seed_story_is_about_film_and_space(seed_story: Story, tagger: TopicTagg
 def test_primary_topic(make_story: Callable[[str], Story], text: str, top: str) -> None:
     story = make_story(text)
     headline, _, body = story_text(story).partition("\n\n")
-    assert TopicClassifier(TopicRules.packaged()).classify(headline, body).primary == top
+    assert classifier().classify(headline, body).primary == top
 
 
 def test_no_evidence_gives_no_subjects(
     make_story: Callable[[str], Story], tagger: TopicTagger
 ) -> None:
     story = make_story("Notice\n\nThe item was moved to a later date.")
+    assert tagger.propose(story, story_text(story)).subjects == []
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text", "matches"),
+    [
+        ("court", "Two courts ruled.", True),  # plural endings
+        ("elect*", "The electoral commission met.", True),  # any ending
+        ("interest rate*", "Interest rates rose.", True),  # phrase, last word open
+        ("e-commerce", "E-commerce sales grew.", True),  # the hyphen must be there
+        ("e-commerce", "The e commerce site.", False),
+        ("court", "A courtyard was built.", False),  # whole words only
+        ("central bank", "The central\nbank said.", False),  # words apart are not a phrase
+    ],
+)
+def test_rule_keywords_match_whole_words_plurals_and_phrases(
+    keyword: str, text: str, matches: bool
+) -> None:
+    rules = TopicRules({"20000107": [keyword]}, Taxonomy.packaged())
+    assert bool(rules.scores("", text)) is matches
+
+
+def test_headline_keywords_count_double() -> None:
+    rules = TopicRules({"20000107": ["court"]}, Taxonomy.packaged())
+    assert rules.scores("Court rules", "") == rules.scores("", "A court. The court.")
+
+
+def test_model_gives_calibrated_probabilities_without_scikit_learn() -> None:
+    model = TopicModel.packaged()
+    probabilities = model.probabilities("Striker scores twice", "The home side won the cup final.")
+    assert set(probabilities) == set(Taxonomy.packaged().top_codes)
+    assert sum(probabilities.values()) == pytest.approx(1.0)
+    assert max(probabilities, key=lambda code: probabilities[code]) == "15000000"
+    assert 0 < model.calibrated(0.1) < model.calibrated(0.9) < 1
+
+
+def test_a_story_without_a_confident_topic_gets_none(
+    make_story: Callable[[str], Story], tagger: TopicTagger
+) -> None:
+    story = make_story("Update\n\nMore details were given on Tuesday about the plan.")
     assert tagger.propose(story, story_text(story)).subjects == []
