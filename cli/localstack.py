@@ -37,9 +37,6 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # story and are never carried across a fork, which can leave a pool process stalled.
 # It scales by running more worker processes (replicas), not pool children.
 POOLS: Mapping[str, str] = {"enrich": "solo"}
-# Messages a worker reserves per pool slot (1 where not named): the tagging worker
-# takes the stories waiting for it as one batch through its models (workers/enrich.py).
-PREFETCH: Mapping[str, int] = {"enrich": 8}
 # What marks a line of a child's output as worth an operator's eye in a report.
 _PROBLEM_MARKS = ('"level": "error"', '"level": "warning"', '"level": "critical"',
                   "Traceback", "ERROR", "WARNING")  # fmt: skip
@@ -313,7 +310,6 @@ class LocalStack:
                     f"worker-{name}",
                     [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
                      "-Q", queue, "-n", f"{name}@%h", "-P", pool, "-c", str(children),
-                     "--prefetch-multiplier", str(PREFETCH.get(queue, 1)),
                      "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
                     env={"WIREFEED_METRICS_PORT": str(free_port()),
                          "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / name)},

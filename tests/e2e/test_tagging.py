@@ -47,3 +47,29 @@ def test_seed_story_tags_reach_s3_and_the_feed_categories(
     entry = next(e for e in feed.entries if e.id.endswith(f"story/{story_id}"))
     terms = {tag.term for tag in entry.tags}
     assert terms >= PEOPLE | ORGANISATIONS | PLACES | SUBJECTS
+
+
+@pytest.mark.timeout(600)
+def test_a_burst_of_stories_is_all_tagged(api: httpx.Client, stack_store: S3Store) -> None:
+    # Stories that arrive together queue for the enrich workers; each comes out tagged,
+    # its dateline place and the organisation its name's ending marks among its tags.
+    cities = ["Lisbon", "Oslo", "Nairobi", "Lima", "Hanoi", "Quito", "Accra", "Riga"]
+    ids = {}
+    for number, city in enumerate(cities):
+        text = (
+            f"Mayor opens bridge {number}\n\n{city.upper()} (Wirefeed) - Mayor Karin Vold of "
+            f"{city} opened a new bridge on Monday, the Harbour Works Company said."
+        )
+        answer = api.post("/v1/stories", content=text, headers={"Content-Type": "text/plain"})
+        assert answer.status_code == 202, answer.text
+        ids[answer.json()["id"]] = city
+
+    def all_published() -> bool:
+        states = [api.get(f"/v1/stories/{story_id}").json()["state"] for story_id in ids]
+        return all(state == "published" for state in states)
+
+    wait_for(all_published, 400)
+    for story_id, city in ids.items():
+        story = Story.from_json(stack_store.get(story_key(story_id)).body)
+        assert city in {t.name for t in story.places}
+        assert "Harbour Works Company" in {t.name for t in story.organisations}

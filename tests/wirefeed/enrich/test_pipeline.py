@@ -108,38 +108,3 @@ def test_stories_tagged_in_a_batch_are_tagged_as_alone(full_pipeline, seed_story
         full_pipeline.enrich(seed_story),
         full_pipeline.enrich(other),
     ]
-
-
-def ingested(store: MemoryStore, text: str) -> str:
-    receipt = receiving.receive(store, RawItem(text.encode(), "text/plain", source="test"))
-    ingesting.ingest(store, receipt.raw_key)
-    return receipt.story_id
-
-
-def test_prepared_batches_store_what_enrich_stores(full_pipeline) -> None:
-    store, alone = MemoryStore(), MemoryStore()
-    texts = ["Talks resume\n\nAngela Merkel met Emmanuel Macron in Paris.",
-             "Results\n\nKirkwall Rovers 2 Dunmore 1"]  # fmt: skip
-    ids = [ingested(store, text) for text in texts]
-    assert [ingested(alone, text) for text in texts] == ids
-    prepared = enriching.prepare_many(store, [*ids, "no-such-story"], full_pipeline)
-    assert set(prepared) == set(ids)
-    for story_id in ids:
-        assert enriching.enrich(store, story_id, full_pipeline, prepared[story_id]) == (
-            enriching.enrich(alone, story_id, full_pipeline)
-        )
-        assert stories.load_story(store, story_id) == stories.load_story(alone, story_id)
-
-
-def test_a_story_changed_after_its_batch_is_tagged_again(full_pipeline) -> None:
-    store = MemoryStore()
-    story_id = ingested(store, "Talks resume\n\nAngela Merkel met Emmanuel Macron in Paris.")
-    prepared = enriching.prepare_many(store, [story_id], full_pipeline)[story_id]
-    # An editor changes the story between the batch and its task.
-    current = stories.load_story(store, story_id)
-    assert current is not None
-    headline = current.headlines[0].model_copy(update={"value": "Talks resume in Paris"})
-    stories.save_story(store, current.model_copy(update={"headlines": [headline]}))
-    tagged = enriching.enrich(store, story_id, full_pipeline, prepared)
-    assert tagged is not None and tagged.headline == "Talks resume in Paris"
-    assert stories.load_story(store, story_id) == tagged
