@@ -23,8 +23,8 @@ import langcodes
 import nh3
 
 # Characters XML 1.0 forbids (lxml raises on them), plus those it discourages and feed
-# validators flag as bad characters: C1 controls (text decoded with the wrong charset),
-# noncharacters, and the replacement character a failed decode leaves behind.
+# validators flag as bad characters: C1 controls, noncharacters, and the replacement
+# character a failed decode leaves behind.
 _NONCHARACTERS = "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)
 )
@@ -32,6 +32,11 @@ _XML_ILLEGAL = re.compile(
     f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff"
     f"{_NONCHARACTERS}]"
 )
+# C1 controls in text are nearly always windows-1252 bytes decoded as Latin-1 upstream:
+# they become the quotes, dashes and ellipses they were (as browsers and feedparser do).
+_C1_AS_CP1252 = {
+    code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)
+}
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "hr", "b", "strong", "i", "em", "u", "span", "sub", "sup", "pre", "code"}
@@ -55,8 +60,11 @@ LINK_REL = "noopener noreferrer"
 
 
 def strip_xml_illegal(text: str) -> str:
-    """Remove characters that may not (or should not) appear in an XML document."""
-    return _XML_ILLEGAL.sub("", text)
+    """Remove characters that may not (or should not) appear in an XML document.
+
+    C1 controls are first read as the windows-1252 characters they nearly always are.
+    """
+    return _XML_ILLEGAL.sub("", text.translate(_C1_AS_CP1252))
 
 
 def absolute_base(address: str | None) -> str | None:
@@ -79,13 +87,13 @@ def clean_html(fragment: str, base: str | None = None) -> str:
     when there is one, and dropped otherwise: on a partner's page they would point
     at the partner's own paths.
     """
-    base = absolute_base(base)
-    return _cleaner(base).clean(strip_xml_illegal(fragment)).strip()
+    # Characters XML cannot carry go after parsing, as a browser would have seen them
+    # (``<scr\0ipt>`` is no script to a browser; removed first, it would become one).
+    return strip_xml_illegal(_cleaner(absolute_base(base)).clean(fragment)).strip()
 
 
 @lru_cache(maxsize=256)
 def _cleaner(base: str | None) -> nh3.Cleaner:
-    relative: str | tuple[str, str] = ("rewrite_with_base", base) if base else "deny"
     try:
         return nh3.Cleaner(
             tags=set(ALLOWED_TAGS),
@@ -93,7 +101,7 @@ def _cleaner(base: str | None) -> nh3.Cleaner:
             attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
             url_schemes=set(URL_SCHEMES),
             link_rel=LINK_REL,
-            url_relative=relative,
+            url_relative=("rewrite_with_base", base) if base else "deny",
         )
     except ValueError:  # a base nh3 cannot parse: drop relative URLs instead
         return _cleaner(None)

@@ -119,10 +119,11 @@ class FeedEntry(BaseModel):
         """Plain text for list views: the correction note and the lead, at most ~300 chars.
 
         The full body goes in the content element only; repeating it as the summary
-        would double every document's size for nothing.
+        would double every document's size for nothing. A body without text (a
+        picture alone) gives the title, since a summary may not be blank.
         """
         lead = html_to_text(self.body).split("\n\n")
-        text = " ".join(lead[:2] if self.correction_note else lead[:1])
+        text = " ".join(lead[:2] if self.correction_note else lead[:1]) or self.title
         if len(text) <= SUMMARY_CHARS:
             return text
         return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
@@ -245,6 +246,9 @@ class FeedLinks:
     archive_page: int | None = None  # None: the current (subscription) document.
     prev_archive: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The next newer archive page (archive pages only): with prev-archive, it links the
+    # oldest page into the chain, which validators want of every archive document.
+    next_archive: int | None = None
 
     def url(self, fmt: str, page: int | None = None) -> str:
         """Absolute URL of this feed in ``fmt``: the current document or an archive page."""
@@ -260,6 +264,8 @@ class FeedLinks:
             links.append(("current", self.url(fmt)))
         if self.prev_archive is not None:
             links.append(("prev-archive", self.url(fmt, self.prev_archive)))
+        if self.next_archive is not None:
+            links.append(("next-archive", self.url(fmt, self.next_archive)))
         links += [("hub", hub) for hub in self.hubs]
         return links
 
@@ -335,6 +341,8 @@ def _rss_media(fe: Any, enclosures: list[Enclosure]) -> None:
         return
     first = enclosures[0]
     fe.enclosure(first.href, str(first.length), first.content_type)
+    # A media:group holds alternatives: a single rendition stands on its own.
+    group = "default" if len(enclosures) > 1 else None
     for enclosure in enclosures:
         attributes = {"url": enclosure.href, "type": enclosure.content_type}
         if enclosure.medium:
@@ -343,7 +351,7 @@ def _rss_media(fe: Any, enclosures: list[Enclosure]) -> None:
             attributes["fileSize"] = str(enclosure.length)
         if enclosure.width and enclosure.height:
             attributes.update(width=str(enclosure.width), height=str(enclosure.height))
-        fe.media.content(**attributes)
+        fe.media.content(group=group, **attributes)
 
 
 def _finish_atom(xml: bytes, doc: FeedDocument, links: FeedLinks) -> bytes:
@@ -359,7 +367,7 @@ def _finish_atom(xml: bytes, doc: FeedDocument, links: FeedLinks) -> bytes:
     feed_links = [*links.related("atom"), ("alternate", links.settings.public_base)]
     for offset, (rel, href) in enumerate(feed_links):
         attributes = {"rel": rel, "href": href}
-        if rel in {"self", "current", "prev-archive"}:
+        if rel in {"self", "current", "prev-archive", "next-archive"}:
             attributes["type"] = "application/atom+xml"
         elif rel == "alternate":
             attributes["type"] = "text/html"
