@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from services import editor
 from services.context import Context, get_context
@@ -24,11 +25,23 @@ from wirefeed.editor.users import Action, User
 from wirefeed.layout import feed_key
 from wirefeed.progress import load_state
 from wirefeed.publish.publishing import load_feed_document
-from wirefeed.sanitize import html_to_text
+from wirefeed.sanitize import clean_html, html_to_text
 from wirefeed.stories import load_story
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def sanitised(fragment: str) -> Markup:
+    """Stored body HTML for a page: through the sanitizer again, never trusted as it is.
+
+    Relative URLs are dropped: on the editor's own origin they would reach its paths.
+    Every other value in the templates is text, which Jinja2 autoescapes.
+    """
+    return Markup(clean_html(fragment))
+
+
+templates.env.filters["sanitised"] = sanitised
 router = APIRouter(prefix="/editor", include_in_schema=False)
 
 

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
+from tests import hostile_html
 from wirefeed.editor import story_actions
 from wirefeed.ingest.ingesting import ingest
 from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import store_raw
-from wirefeed.model import Tag
+from wirefeed.model import Body, Headline, Story, Tag
 from wirefeed.publish.publishing import update_feed
 from wirefeed.publish.subscription_store import save_config
 from wirefeed.publish.subscriptions import (
@@ -154,3 +156,53 @@ def test_a_headline_correction_leaves_the_machine_subjects_alone(
     assert corrected is not None and corrected.headline == "Soyuz crew lands"
     assert corrected.subjects == subjects  # the same machine tags, not editor ones
     assert corrected.body_html == story.body_html
+
+
+HOSTILE = '<img src=x onerror=alert(1)><a href="/editor/logout">out</a><svg onload=alert(2)>'
+
+
+def _active_parts(page: str) -> list[str]:
+    """Scripts other than the page's own htmx, handlers, and script URLs in an editor page."""
+    found = []
+    for element in hostile_html.parse(page).iter():
+        if not isinstance(element.tag, str):
+            continue
+        name = element.tag.rsplit("}", 1)[-1]
+        if name in {"svg", "math", "iframe", "object", "embed", "base"}:
+            found.append(name)
+        if name == "script" and not (element.get("src") or "").endswith("/htmx.min.js"):
+            found.append("script")
+        for attribute, value in element.attrib.items():
+            if attribute.lower().startswith("on"):
+                found.append(attribute)
+            if attribute in {"href", "src", "action"} and "javascript:" in value.lower():
+                found.append(value)
+            if attribute == "href" and value == "/editor/logout":  # the body's, not the menu's
+                found.append("a body link into the editor")
+    return found
+
+
+def test_editor_pages_show_hostile_stories_as_text(client: TestClient, store: MemoryStore) -> None:
+    # Stored as an older version (or another path) might have left it: body unsanitised.
+    story = Story(
+        uri="urn:hostile:1",
+        id="hostile1",
+        source="wire",
+        versioncreated=datetime.now(UTC),
+        headlines=[Headline(value=HOSTILE)],
+        bodies=[Body(value=f"<p>Body {HOSTILE}</p>")],
+        ednote=f"Corrects {HOSTILE}",
+        correction_note=f"Note {HOSTILE}",
+        by=HOSTILE,
+        subjects=[Tag(name=HOSTILE)],
+        keywords=[HOSTILE],
+    )
+    save_story(store, story)
+    update_feed(store, Settings(dev_mode=True), Subscriptions(), "all", ["hostile1"])
+    _login(client)
+    for path in ("/editor/", "/editor/stories/hostile1", "/editor/feeds/all"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert not _active_parts(page.text), (path, _active_parts(page.text))
+        # The plain-text fields read as the text they are.
+        assert html.escape(HOSTILE, quote=False) in page.text.replace("&#34;", '"'), path

@@ -25,6 +25,7 @@ from wirefeed.intake.quarantine import quarantine
 from wirefeed.intake.receiving import Quarantined, Receipt, receive, store_raw
 from wirefeed.layout import raw_key, upstream_key
 from wirefeed.model import utcnow
+from wirefeed.sanitize import absolute_base, clean_html, html_to_text
 from wirefeed.storage import BlobStore, NotFound
 
 NINJS = "application/ninjs+json"
@@ -67,17 +68,44 @@ def _load_state(store: BlobStore, source_id: str) -> UpstreamState:
         return UpstreamState()
 
 
+def _is_html(detail: Any) -> bool:
+    """Whether a feedparser text construct (title, summary, content) is HTML."""
+    return isinstance(detail, dict) and "html" in str(detail.get("type") or "")
+
+
+def _entry_title(entry: dict[str, Any]) -> str:
+    """The entry's title as plain text (an Atom or guessed RSS HTML title loses its markup)."""
+    title = str(entry.get("title") or "")
+    return html_to_text(clean_html(title)) if _is_html(entry.get("title_detail")) else title
+
+
+def _entry_body(entry: dict[str, Any], link: str | None) -> tuple[str, str]:
+    """(sanitised HTML, plain text) of the entry's body, whichever the feed gave.
+
+    Each comes as the feed declared it: feedparser's content, else its summary, by
+    their type; JSON Feed's content_html, else content_text, else its (plain) summary.
+    Relative URLs resolve against the content's xml:base or the feed's address, else
+    the entry's own link, or are dropped.
+    """
+    content = entry.get("content")
+    detail = content[0] if isinstance(content, list) and content else entry.get("summary_detail")
+    if isinstance(detail, dict):  # feedparser
+        value = str(detail.get("value") or "")
+        if not _is_html(detail):
+            return "", value
+        return clean_html(value, absolute_base(detail.get("base")) or link), ""
+    text = entry.get("content_text") or entry.get("summary") or ""
+    return clean_html(str(entry.get("content_html") or ""), link), str(text)
+
+
 def _entry_doc(entry: dict[str, Any]) -> dict[str, Any] | None:
     """A ninjs document for one feed entry (RSS/Atom via feedparser, or JSON Feed)."""
-    uri = entry.get("id") or entry.get("link") or entry.get("url")
-    title = entry.get("title")
-    if not uri or not title:
+    link = entry.get("link") or entry.get("url")
+    uri = entry.get("id") or link
+    title = _entry_title(entry)
+    if not uri or not title.strip():
         return None
-    content = entry.get("content")
-    if isinstance(content, list) and content:  # feedparser: a list of content objects
-        html = content[0].get("value", "")
-    else:
-        html = entry.get("content_html") or entry.get("summary") or ""
+    html, text = _entry_body(entry, absolute_base(str(link or "")))
     enclosures = [
         {"name": f"enclosure{i}", "href": link.get("href"), "contenttype": link.get("type"),
          "sizeinbytes": int(link["length"]) if str(link.get("length", "")).isdigit() else None}
@@ -92,9 +120,9 @@ def _entry_doc(entry: dict[str, Any]) -> dict[str, Any] | None:
     authors = entry.get("authors") or []
     doc = {
         "uri": str(uri),
-        "headlines": [{"value": str(title)}],
+        "headlines": [{"value": title}],
         "body_html": html,
-        "body_text": entry.get("content_text") or "",
+        "body_text": text,
         "by": entry.get("author") or (authors[0].get("name") if authors else None),
         "subjects": [{"name": t.get("term")} for t in entry.get("tags") or [] if t.get("term")]
         + [{"name": t} for t in entry.get("tags") or [] if isinstance(t, str)],
@@ -107,8 +135,11 @@ def _entry_doc(entry: dict[str, Any]) -> dict[str, Any] | None:
     return doc
 
 
-def feed_entries(body: bytes, content_type: str) -> list[dict[str, Any]]:
-    """ninjs documents for the entries of an RSS, Atom or JSON Feed document."""
+def feed_entries(body: bytes, content_type: str, base_url: str = "") -> list[dict[str, Any]]:
+    """ninjs documents for the entries of an RSS, Atom or JSON Feed document.
+
+    ``base_url`` is where the feed was fetched: relative links in it resolve there.
+    """
     text = decode(body, content_type)
     if text.lstrip().startswith("{"):
         try:
@@ -125,7 +156,12 @@ def feed_entries(body: bytes, content_type: str) -> list[dict[str, Any]]:
         except ParseError as error:
             if error.reason in _HOSTILE_XML:
                 raise
-        parsed = feedparser.parse(body, response_headers={"content-type": content_type})
+        # Entry HTML is sanitised by Wirefeed's own sanitizer (one set of rules, one
+        # HTML parser), which also resolves relative URLs; feedparser's are turned off.
+        headers = {"content-type": content_type, "content-location": base_url}
+        parsed = feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
         if parsed.bozo and not parsed.entries:
             raise ParseError("invalid_feed", str(parsed.get("bozo_exception", "unreadable")))
         entries = list(parsed.entries)
@@ -163,7 +199,7 @@ def _take_entries(
     agency = source.source or source.id
     content_type = response.headers.get("content-type", "")
     try:
-        docs = feed_entries(response.content, content_type)
+        docs = feed_entries(response.content, content_type, source.url)
     except ParseError as error:
         # The feed document itself is kept and set aside, like any refused payload.
         key = store_raw(store, RawItem(response.content, content_type, source=agency))

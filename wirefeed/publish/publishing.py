@@ -73,10 +73,16 @@ class _Archive:
         return self.pages[number]
 
     def add(self, entry: FeedEntry) -> None:
-        """File an entry that rolled off the current document into the newest page."""
+        """File an entry that rolled off the current document into the newest page.
+
+        Opening a new page touches the one before it too, whose next-archive link
+        now points at the new page.
+        """
         pages = self.doc.archive_pages
         if not pages or len(self.page(pages[-1]).entries) >= self.page_size:
             pages.append(pages[-1] + 1 if pages else 1)
+            if len(pages) > 1:
+                self.page(pages[-2])
         self.page(pages[-1]).upsert(entry)
         self.doc.archived[entry.story_id] = pages[-1]
 
@@ -108,6 +114,12 @@ class _Archive:
             return pages[-1] if pages else None
         index = pages.index(number)
         return pages[index - 1] if index > 0 else None
+
+    def following(self, number: int) -> int | None:
+        """The archive page after ``number`` (newer), if any."""
+        pages = self.doc.archive_pages
+        index = pages.index(number)
+        return pages[index + 1] if index + 1 < len(pages) else None
 
 
 def _apply(
@@ -207,7 +219,14 @@ def update_feed(
         _delete_archive_page(store, spec, number)
     hubs = tuple(subscriptions.config.hubs) if spec.public else ()
     for number, page in sorted(archive.pages.items()):
-        links = FeedLinks(spec, settings, hubs, number, archive.previous(number))
+        links = FeedLinks(
+            spec,
+            settings,
+            hubs,
+            number,
+            archive.previous(number),
+            next_archive=archive.following(number),
+        )
         _upload(store, page, links, result, force, held)
         store.put(
             feed_archive_state_key(feed_id, number),

@@ -139,6 +139,16 @@ def test_old_entries_roll_into_archive_pages_and_a_kill_reaches_them(
     )
     page2 = store.get("feeds/all/archive/2.atom").body.decode()
     assert "fh:archive" in page2 and "/feeds/all/archive/1.atom" in page2
+    # Every archive page is in the chain both ways (the oldest has no prev-archive, so
+    # without next-archive validators take it for an incomplete archive).
+    base = "https://feeds.example.com/wirefeed/feeds/all/archive"
+    for page, older, newer in ((1, None, 2), (2, 1, 3), (3, 2, None)):
+        atom = store.get(f"feeds/all/archive/{page}.atom").body.decode()
+        rss = store.get(f"feeds/all/archive/{page}.rss").body.decode()
+        for rel, number in (("prev-archive", older), ("next-archive", newer)):
+            expected = number is not None
+            assert (f'rel="{rel}" href="{base}/{number}.atom"' in atom) is expected
+            assert (f'rel="{rel}" href="{base}/{number}.rss"' in rss) is expected
 
     put_story(store, 0, version="2", headlines=[Headline(value="Story 0, corrected")])
     update_feed(store, settings, subs, "all", ["s0"])

@@ -71,6 +71,15 @@ def declared_charset(payload: bytes, content_type: str = "") -> str:
     return match.group(1).decode("ascii") if match else ""
 
 
+# Labels that, as in browsers (WHATWG Encoding), mean windows-1252: text labelled
+# Latin-1 or ASCII is nearly always cp1252, and read as Latin-1 its curly quotes and
+# dashes would become C1 control characters.
+_CP1252_LABELS = frozenset(
+    {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819", "ibm819"}
+    | {"iso-ir-100", "us-ascii", "ascii", "windows-1252"}
+)
+
+
 def decode(payload: bytes, content_type: str = "") -> str:
     """Decode bytes using a BOM, then the declared charset, then UTF-8, then cp1252."""
     for bom, codec in (
@@ -80,7 +89,9 @@ def decode(payload: bytes, content_type: str = "") -> str:
     ):
         if payload.startswith(bom):
             return payload.decode(codec, errors="replace").lstrip("\ufeff")
-    for codec in filter(None, (declared_charset(payload, content_type), "utf-8")):
+    declared = declared_charset(payload, content_type)
+    declared = "cp1252" if declared.lower() in _CP1252_LABELS else declared
+    for codec in filter(None, (declared, "utf-8")):
         try:
             return payload.decode(codec)
         except (UnicodeDecodeError, LookupError):

@@ -69,25 +69,26 @@ def _descriptions(doc: dict[str, Any]) -> list[str]:
     return [v for v in values if v] or [v for v in [_str(doc.get("description_text"))] if v]
 
 
-def _nitf_body(document: str) -> str:
+def _nitf_body(document: str, base: str | None) -> str:
     # Imported here: the XML module imports this package's siblings.
     from wirefeed.intake.parsers.xml import _inner_html, parse_xml
 
-    return _inner_html(parse_xml(document).find("body/body.content"))
+    return _inner_html(parse_xml(document).find("body/body.content"), base)
 
 
-def _body_html(doc: dict[str, Any]) -> str:
+def _body_html(doc: dict[str, Any], base: str | None) -> str:
+    """The body as sanitised HTML; relative URLs resolve against ``base`` (or are dropped)."""
     bodies = [b for b in doc.get("bodies") or [] if isinstance(b, dict) and _str(b.get("value"))]
     for kind in ("html", "nitf"):
         for body in bodies:
             if kind in _str(body.get("contenttype")).lower():
                 value = _str(body["value"])
-                return clean_html(value) if kind == "html" else _nitf_body(value)
+                return clean_html(value, base) if kind == "html" else _nitf_body(value, base)
     if bodies:
         return paragraphs_to_html(split_paragraphs(_str(bodies[0]["value"])))
     for key in ("body_html", "body_xhtml"):
         if _str(doc.get(key)):
-            return clean_html(_str(doc[key]))
+            return clean_html(_str(doc[key]), base)
     if _str(doc.get("body_text")):
         return paragraphs_to_html(split_paragraphs(_str(doc["body_text"])))
     return ""
@@ -166,7 +167,7 @@ def parse(item: RawItem, text: str) -> Story:
     renditions = _renditions(doc.get("renditions"))
     if kind in MEDIA_TYPES and not renditions:
         raise ParseError("media_without_renditions", f"a {kind} item with no usable rendition")
-    html = _body_html(doc) or paragraphs_to_html(_descriptions(doc))
+    html = _body_html(doc, uri) or paragraphs_to_html(_descriptions(doc))
     source = _str(doc.get("source")) or item.source
     status = _str(doc.get("pubstatus")).lower()
     return Story(

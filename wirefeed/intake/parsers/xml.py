@@ -85,8 +85,11 @@ def _attr(element: Element | None, name: str) -> str:
     return (element.get(name) or "").strip() if element is not None else ""
 
 
-def _inner_html(container: Element | None) -> str:
-    """The children of ``container`` as sanitised HTML (NITF headings become h2/h3)."""
+def _inner_html(container: Element | None, base: str | None) -> str:
+    """The children of ``container`` as sanitised HTML (NITF headings become h2/h3).
+
+    Relative URLs resolve against ``base``, the item's own address, or are dropped.
+    """
     if container is None:
         return ""
     renames = {"hl1": "h2", "hl2": "h3", "hedline": "div", "block": "div", "bq": "blockquote"}
@@ -95,7 +98,7 @@ def _inner_html(container: Element | None) -> str:
         for element in child.iter():
             element.tag = renames.get(str(element.tag), element.tag)
         parts.append(tostring(child, encoding="unicode"))
-    return clean_html("".join(parts))
+    return clean_html("".join(parts), base)
 
 
 def _status(value: str) -> PubStatus:
@@ -140,7 +143,7 @@ def parse_nitf(item: RawItem, root: Element) -> Story:
     issued = parse_date(_attr(root.find("head/docdata/date.issue"), "norm"))
     ednote = _attr(root.find("head/docdata/ed-msg"), "info")
     correction = _attr(root.find("head/docdata/correction"), "info")
-    html = _inner_html(body.find("body.content") if body is not None else None)
+    html = _inner_html(body.find("body.content") if body is not None else None, doc_id)
     if not html and body_head is not None:
         html = paragraphs_to_html([_text(body_head.find("abstract"))])
     return _story(
@@ -175,7 +178,7 @@ _G2_TYPES = {"text": "text", "picture": "picture", "graphic": "graphic", "audio"
              "video": "video", "composite": "composite"}  # fmt: skip
 
 
-def _g2_body(item: RawItem, content_set: Element | None) -> tuple[str, dict[str, Rendition]]:
+def _g2_body(content_set: Element | None, base: str) -> tuple[str, dict[str, Rendition]]:
     """HTML of the inline content, and renditions of the remote content."""
     if content_set is None:
         return "", {}
@@ -186,7 +189,7 @@ def _g2_body(item: RawItem, content_set: Element | None) -> tuple[str, dict[str,
              is not None),
             inline,
         )  # fmt: skip
-        html = _inner_html(container)
+        html = _inner_html(container, base)
         if html:
             break
     inline_data = content_set.find("inlineData")
@@ -225,7 +228,7 @@ def parse_news_item(item: RawItem, root: Element) -> Story:
     item_class = _attr(meta.find("itemClass") if meta is not None else None, "qcode")
     signals = [_attr(s, "qcode") for s in root.iterfind("itemMeta/signal")]
     ednote = _text(root.find("itemMeta/edNote"))
-    html, renditions = _g2_body(item, root.find("contentSet"))
+    html, renditions = _g2_body(root.find("contentSet"), guid)
     return _story(
         item,
         guid,
