@@ -27,10 +27,16 @@ from wirefeed.storage import MemoryStore
 from wirefeed.stories import load_story, save_story
 
 
+ORIGIN = {"Origin": "http://testserver"}
+
+
 @pytest.fixture
-def client(store: MemoryStore) -> TestClient:
-    app = create_app(Settings(dev_mode=True), store, enqueue=lambda task, *args: None)
-    return TestClient(app)
+def client(store: MemoryStore, redis_url: str) -> TestClient:
+    # Sessions and login throttling live in Redis: a real one, of the test session's own.
+    settings = Settings(dev_mode=True, redis_url=redis_url, auth_failures_per_window=1000)
+    app = create_app(settings, store, enqueue=lambda task, *args: None)
+    # A browser sends the page's own Origin with every form post.
+    return TestClient(app, headers=ORIGIN)
 
 
 @pytest.fixture
@@ -97,7 +103,7 @@ def test_an_admin_action_is_refused_in_place_for_an_editor(client: TestClient) -
 def test_the_feed_preview_renders_the_feed_document(
     client: TestClient, store: MemoryStore, story_id: str
 ) -> None:
-    _login(client, "dev-token")
+    _login(client, "dev-token-editor-admin")
     assert client.get("/editor/feeds/nope").status_code == 404
     page = client.get("/editor/feeds/all")
     assert page.status_code == 200

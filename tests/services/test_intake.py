@@ -40,7 +40,7 @@ def test_a_story_is_stored_then_queued_by_key(
 
 @pytest.mark.parametrize(
     ("headers", "code"),
-    [({}, 401), ({"Authorization": "Bearer wrong"}, 403), ({"Authorization": "Basic x"}, 401)],
+    [({}, 401), ({"Authorization": "Bearer wrong"}, 401), ({"Authorization": "Basic x"}, 401)],
 )
 def test_intake_needs_the_token(client: TestClient, headers: dict[str, str], code: int) -> None:
     assert client.post("/v1/stories", content=b"H\n\nB", headers=headers).status_code == code
@@ -70,5 +70,5 @@ def test_unknown_story_is_404(client: TestClient) -> None:
 
 
 def test_the_service_refuses_a_default_token_outside_dev_mode() -> None:
-    with pytest.raises(ValueError, match="WIREFEED_DEV_TOKEN"):
+    with pytest.raises(ValueError, match="WIREFEED_ADMIN_TOKEN"):
         create_app(Settings(dev_mode=False), MemoryStore())

@@ -1,6 +1,6 @@
 """Editorial actions on stories: republish, correct, kill, embargo.
 
-Each action rewrites ``stories/{id}.json`` with a conditional write over the version
+Each action rewrites the canonical story with a conditional write over the version
 it read, so it never silently overwrites a version that ingest stored meanwhile; the
 version it replaces is kept under ``state/versions/`` for the story's history. The
 caller then queues the publication (``publish.publish_now``) under a job.
@@ -21,6 +21,7 @@ from wirefeed.model import TAG_FIELDS, Body, Creator, Headline, PubStatus, Story
 from wirefeed.progress import Stage, record_stage
 from wirefeed.sanitize import paragraphs_to_html, strip_xml_illegal
 from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
+from wirefeed.stories import sync_public_copy
 
 _CONFLICT_RETRIES = 5
 
@@ -92,7 +93,6 @@ def _rewrite(
                 story_key(story_id),
                 new.to_json(),
                 content_type="application/json; charset=utf-8",
-                cache_control="public, max-age=60",
                 if_match=blob.etag,
             )
         except PreconditionFailed:
@@ -223,4 +223,6 @@ def set_embargo(
         schedule.cancel(story_id)
     else:
         schedule.hold(story_id, None, until)
+    # The public copy goes at once (the feeds follow when the job runs).
+    sync_public_copy(store, story_id)
     return story

@@ -18,6 +18,15 @@ from wirefeed.progress import Stage, record_stage
 from wirefeed.storage import BlobStore, NotFound
 
 
+class ForeignSource(Exception):
+    """A payload sent by one agency names another source; nothing was stored."""
+
+    def __init__(self, agency: str, named: str) -> None:
+        super().__init__(f"{agency} may not send stories as {named!r}")
+        self.agency = agency
+        self.named = named
+
+
 class Quarantined(Exception):
     """The item was set aside; ``record_id`` names its quarantine record."""
 
@@ -36,9 +45,16 @@ class Receipt:
     raw_key: str
 
 
+def raw_key_of(item: RawItem) -> str:
+    """Where a payload is kept: addressed by its source and content, so a re-send is a
+    no-op and the same bytes from two agencies stay two payloads."""
+    digest = hashlib.sha256(item.source.encode() + b"\x00" + item.payload).hexdigest()
+    return raw_key_for(digest)
+
+
 def store_raw(store: BlobStore, item: RawItem) -> str:
-    """Write a payload durably, addressed by its content, and return its key."""
-    key = raw_key_for(hashlib.sha256(item.payload).hexdigest())
+    """Write a payload durably, addressed by its source and content, and return its key."""
+    key = raw_key_of(item)
     store.put(
         key,
         item.payload,
@@ -60,29 +76,42 @@ def load_raw(store: BlobStore, key: str) -> RawItem:
     )
 
 
+def _set_aside(store: BlobStore, key: str, item: RawItem, error: ParseError) -> Quarantined:
+    """Quarantine a stored payload that does not parse; the exception to raise."""
+    record = quarantine(
+        store,
+        key,
+        reason=error.reason,
+        detail=error.detail,
+        source=item.source,
+        content_type=item.content_type,
+    )
+    return Quarantined(record.id, error)
+
+
 def parse_or_quarantine(store: BlobStore, key: str, item: RawItem) -> Story:
+    """The story in a stored payload; raises Quarantined (and sets it aside) if none."""
     try:
         return parse(item)
     except ParseError as error:
-        record = quarantine(
-            store,
-            key,
-            reason=error.reason,
-            detail=error.detail,
-            source=item.source,
-            content_type=item.content_type,
-        )
-        raise Quarantined(record.id, error) from error
+        raise _set_aside(store, key, item, error) from error
 
 
-def receive(store: BlobStore, item: RawItem) -> Receipt:
-    """Intake: keep the payload, check that it parses, and note the story as received.
+def receive(store: BlobStore, item: RawItem, agency: str | None = None) -> Receipt:
+    """Intake: check that the payload parses, keep it, and note the story as received.
 
-    The payload is stored before anything else, so even an item that fails to parse is
-    kept (and quarantined, raising Quarantined) rather than lost.
+    A payload that fails to parse is kept too (and quarantined, raising Quarantined)
+    rather than lost. With ``agency`` (the sender's own agency), a story naming any
+    other source raises ForeignSource before anything is stored, so no agency can
+    write into another's stories.
     """
+    try:
+        story = parse(item)
+    except ParseError as error:
+        raise _set_aside(store, store_raw(store, item), item, error) from error
+    if agency is not None and story.source != agency:
+        raise ForeignSource(agency, story.source)
     key = store_raw(store, item)
-    story = parse_or_quarantine(store, key, item)
     record_stage(store, story.id, Stage.received, raw_key=key)
     return Receipt(story_id=story.id, raw_key=key)
 

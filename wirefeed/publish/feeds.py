@@ -21,7 +21,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 from pydantic import BaseModel, Field
 
-from wirefeed.layout import FEED_FORMATS, feed_document_key, story_key
+from wirefeed.layout import FEED_FORMATS, feed_document_key, public_story_key
 from wirefeed.model import Story, Tag
 from wirefeed.publish.subscriptions import FeedSpec, subject_code
 from wirefeed.sanitize import html_to_text, strip_xml_illegal
@@ -198,7 +198,7 @@ def entry_from_story(story: Story, settings: Settings) -> FeedEntry:
         guid=story_guid(story.id, settings),
         version=story.version,
         title=clean_text(story.headline),
-        link=settings.public_url(story_key(story.id)),
+        link=settings.public_url(public_story_key(story.id)),
         content_html=strip_xml_illegal(story.body_html),
         published=story.firstcreated or story.versioncreated,
         updated=story.versioncreated,
