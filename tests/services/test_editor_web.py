@@ -26,7 +26,6 @@ from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
 from wirefeed.stories import load_story, save_story
 
-
 ORIGIN = {"Origin": "http://testserver"}
 
 
