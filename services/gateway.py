@@ -75,6 +75,7 @@ def create_gateway_app(
 ) -> FastAPI:
     """Build the partner gateway."""
     settings = settings or Settings.from_env()
+    settings.check_for_service()
     app = FastAPI(title="Wirefeed partner gateway", version="1")
     app.state.context = Gateway(
         settings,

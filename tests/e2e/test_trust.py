@@ -87,13 +87,15 @@ def test_agencies_roles_sessions_and_embargoes_on_the_real_stack(
     login = client.post("/editor/login", data={"token": EDITOR_TOKEN})
     assert login.status_code == 303
     assert EDITOR_TOKEN not in login.headers["set-cookie"]
-    cookie = {"wirefeed_session": login.cookies["wirefeed_session"]}
-    own = {"Origin": stack.api_url}
+    # The cookie is sent by hand from here on, so the old one can be tried after logout.
+    cookie = {"Cookie": f"wirefeed_session={login.cookies['wirefeed_session']}"}
+    client.cookies.clear()
+    own = {**cookie, "Origin": stack.api_url}
     for url in (f"/v1/editor/stories/{a_id}/republish", f"/editor/stories/{a_id}/republish"):
-        assert client.post(url, cookies=cookie, headers=EVIL).status_code == 403, url
-    assert client.get("/editor/", cookies=cookie).status_code == 200
-    assert client.post("/editor/logout", cookies=cookie, headers=own).status_code == 303
-    assert client.get("/editor/", cookies=cookie).headers["location"].endswith("/editor/login")
+        assert client.post(url, headers={**cookie, **EVIL}).status_code == 403, url
+    assert client.get("/editor/", headers=cookie).status_code == 200
+    assert client.post("/editor/logout", headers=own).status_code == 303
+    assert client.get("/editor/", headers=cookie).headers["location"].endswith("/editor/login")
 
     # An editor's embargo takes the story off every public place until it is released.
     until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
