@@ -58,9 +58,10 @@ async def submit_story(
         payload=payload,
         content_type=request.headers.get("content-type", ""),
         source=agency or source or context.settings.default_source,
+        agency=agency,
     )
     try:
-        receipt = receiving.receive(context.store, item, agency)
+        receipt = receiving.receive(context.store, item)
     except receiving.ForeignSource as foreign:
         raise _refuse_source(context, principal, foreign.named) from None
     except receiving.Quarantined as exc:

@@ -48,6 +48,11 @@ def replay_item(item_id: str, context: Context = Depends(get_context)) -> JSONRe
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content={"error": still.reason, "detail": still.detail, "quarantine_id": item_id},
         )
+    except receiving.ForeignSource as foreign:
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"error": "foreign_source", "detail": str(foreign), "quarantine_id": item_id},
+        )
     context.enqueue("ingest.ingest_story", receipt.raw_key)
     return JSONResponse(
         status_code=status.HTTP_202_ACCEPTED,

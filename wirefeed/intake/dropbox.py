@@ -56,9 +56,10 @@ def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -
     if len(blob.body) > max_bytes:
         reason, detail = "too_large", f"file over {max_bytes} bytes"
     else:
-        item = RawItem(blob.body, _content_type(name, blob.content_type), source=source)
+        content_type = _content_type(name, blob.content_type)
+        item = RawItem(blob.body, content_type, source=source, agency=agency)
         try:
-            receipt = receive(store, item, agency)
+            receipt = receive(store, item)
         except Quarantined as refused:
             reason, detail = refused.reason, refused.detail
         except ForeignSource as foreign:

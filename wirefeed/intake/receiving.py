@@ -55,11 +55,14 @@ def raw_key_of(item: RawItem) -> str:
 def store_raw(store: BlobStore, item: RawItem) -> str:
     """Write a payload durably, addressed by its source and content, and return its key."""
     key = raw_key_of(item)
+    metadata = {"source": item.source, "received-at": item.received_at.isoformat()}
+    if item.agency is not None:
+        metadata["agency"] = item.agency
     store.put(
         key,
         item.payload,
         content_type=item.content_type or "application/octet-stream",
-        metadata={"source": item.source, "received-at": item.received_at.isoformat()},
+        metadata=metadata,
     )
     return key
 
@@ -73,7 +76,14 @@ def load_raw(store: BlobStore, key: str) -> RawItem:
         content_type=blob.content_type,
         source=blob.metadata.get("source", "wire"),
         received_at=datetime.fromisoformat(received) if received else utcnow(),
+        agency=blob.metadata.get("agency"),
     )
+
+
+def check_source(item: RawItem, story: Story) -> None:
+    """Raise ForeignSource when an agency's payload names another source."""
+    if item.agency is not None and story.source != item.agency:
+        raise ForeignSource(item.agency, story.source)
 
 
 def _set_aside(store: BlobStore, key: str, item: RawItem, error: ParseError) -> Quarantined:
@@ -90,27 +100,32 @@ def _set_aside(store: BlobStore, key: str, item: RawItem, error: ParseError) -> 
 
 
 def parse_or_quarantine(store: BlobStore, key: str, item: RawItem) -> Story:
-    """The story in a stored payload; raises Quarantined (and sets it aside) if none."""
+    """The story in a stored payload; raises Quarantined (and sets it aside) if none, or
+    if an agency's payload names another source."""
     try:
-        return parse(item)
+        story = parse(item)
+        check_source(item, story)
     except ParseError as error:
         raise _set_aside(store, key, item, error) from error
+    except ForeignSource as foreign:
+        refused = ParseError("foreign_source", str(foreign))
+        raise _set_aside(store, key, item, refused) from foreign
+    return story
 
 
-def receive(store: BlobStore, item: RawItem, agency: str | None = None) -> Receipt:
+def receive(store: BlobStore, item: RawItem) -> Receipt:
     """Intake: check that the payload parses, keep it, and note the story as received.
 
     A payload that fails to parse is kept too (and quarantined, raising Quarantined)
-    rather than lost. With ``agency`` (the sender's own agency), a story naming any
-    other source raises ForeignSource before anything is stored, so no agency can
-    write into another's stories.
+    rather than lost. An agency's payload (``item.agency``) whose story names any other
+    source raises ForeignSource before anything is stored, so no agency can write into
+    another's stories; ingest checks it again (replays, the reconciler).
     """
     try:
         story = parse(item)
     except ParseError as error:
         raise _set_aside(store, store_raw(store, item), item, error) from error
-    if agency is not None and story.source != agency:
-        raise ForeignSource(agency, story.source)
+    check_source(item, story)
     key = store_raw(store, item)
     record_stage(store, story.id, Stage.received, raw_key=key)
     return Receipt(story_id=story.id, raw_key=key)

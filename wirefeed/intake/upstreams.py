@@ -172,11 +172,11 @@ def _take_entries(
     receipts = []
     for doc in docs:
         payload = json.dumps(doc, sort_keys=True).encode()
-        item = RawItem(payload, NINJS, source=agency)
+        item = RawItem(payload, NINJS, source=agency, agency=agency)
         if _already_received(store, item):
             continue
         try:
-            receipts.append(receive(store, item, agency))
+            receipts.append(receive(store, item))
         except Quarantined:
             continue  # kept and listed in quarantine with its reason
     return receipts

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from wirefeed.ingest.ingesting import ingest
 from wirefeed.intake import agencies, dropbox, receiving
 from wirefeed.intake.parsers import RawItem
 from wirefeed.layout import AGENCIES_KEY
@@ -47,9 +48,9 @@ def test_a_story_naming_another_source_is_refused_before_anything_is_stored(
     store: MemoryStore,
 ) -> None:
     doc = {"uri": "urn:x:1", "source": "agency-b", "headlines": [{"value": "Hello"}]}
-    item = RawItem(json.dumps(doc).encode(), "application/json", source="agency-a")
+    item = RawItem(json.dumps(doc).encode(), "application/json", "agency-a", agency="agency-a")
     with pytest.raises(receiving.ForeignSource):
-        receiving.receive(store, item, "agency-a")
+        receiving.receive(store, item)
     assert list(store.list("")) == []
 
 
@@ -62,3 +63,17 @@ def test_the_drop_box_folder_names_the_agency(store: MemoryStore) -> None:
     receipt = results["inbox/agency-a/own.txt"].receipt
     assert receipt is not None
     assert receiving.load_raw(store, receipt.raw_key).source == "agency-a"
+
+
+def test_ingest_holds_an_agency_to_its_source_whatever_path_the_payload_takes(
+    store: MemoryStore,
+) -> None:
+    # A payload stored as an agency's (a replay, the reconciler) is checked again at ingest.
+    doc = {"uri": "urn:x:1", "source": "agency-b", "headlines": [{"value": "Hello"}]}
+    item = RawItem(json.dumps(doc).encode(), "application/json", "agency-a", agency="agency-a")
+    key = receiving.store_raw(store, item)
+    assert receiving.load_raw(store, key).agency == "agency-a"
+    with pytest.raises(receiving.Quarantined) as refused:
+        ingest(store, key)
+    assert refused.value.reason == "foreign_source"
+    assert list(store.list("private/stories/")) == []
