@@ -18,7 +18,7 @@ import pytest
 from cli.localstack import LocalStack
 from tests.conftest import AGENCY_KEYS, EDITOR_TOKEN, wait_for
 from tests.e2e.helpers import entry_story_ids
-from wirefeed.layout import feed_key, public_story_key
+from wirefeed.layout import feed_key, public_story_key, story_key
 from wirefeed.settings import Settings
 
 pytestmark = pytest.mark.e2e
@@ -104,6 +104,7 @@ def test_agencies_roles_sessions_and_embargoes_on_the_real_stack(
     wait_for(lambda: editor_api.get(held.json()["status_url"]).json()["status"] == "done", 60)
     public_copy = stack_settings.public_url(public_story_key(a_id))
     assert httpx.get(public_copy).status_code in (403, 404)
+    assert httpx.get(stack_settings.public_url(story_key(a_id))).status_code == 403  # private
     assert a_id not in _firehose_ids(stack_settings)
     released = editor_api.post(f"/v1/editor/stories/{a_id}/embargo/release")
     assert released.status_code == 202, released.text
