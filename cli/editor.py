@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from wirefeed.editor.users import Role, add_user
+from wirefeed.editor.users import Role, add_user, dev_tokens
 from wirefeed.settings import Settings
 
 console = Console()
@@ -39,7 +39,7 @@ class EditorClient:
         self.base = (api or f"http://{settings.api_host}:{settings.api_port}").rstrip("/")
         token = os.environ.get("WIREFEED_EDITOR_TOKEN", "")
         if not token and settings.dev_mode:
-            token = settings.dev_token
+            token = dev_tokens(settings)["dev-admin"]
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -10,10 +10,14 @@ from typing import Any
 import redis
 from fastapi import Request
 
+from wirefeed.editor.sessions import SessionStore
+from wirefeed.editor.users import UsersSource
 from wirefeed.ingest.embargo import EmbargoSchedule
+from wirefeed.intake.agencies import AgencySource
 from wirefeed.publish.subscription_store import SubscriptionSource
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
+from wirefeed.throttle import FailureThrottle
 
 Enqueue = Callable[..., None]
 
@@ -42,6 +46,26 @@ class Context:
     def subscriptions(self) -> SubscriptionSource:
         """The stored feed configuration, re-read when it changes (as the workers do)."""
         return SubscriptionSource(self.store, self.settings.config_refresh_s)
+
+    @cached_property
+    def agencies(self) -> AgencySource:
+        """The agencies and their keys, re-read when they change."""
+        return AgencySource(self.store, self.settings.config_refresh_s)
+
+    @cached_property
+    def users(self) -> UsersSource:
+        """The editor accounts, re-read when the users file changes."""
+        return UsersSource(self.settings)
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        """Editor sessions (in Redis)."""
+        return SessionStore(self.redis, self.settings.editor_session_idle_s)
+
+    def throttle(self, scope: str) -> FailureThrottle:
+        """Failed authentications counted per client and account, under ``scope``."""
+        limit, window = self.settings.auth_failures_per_window, self.settings.auth_failure_window_s
+        return FailureThrottle(self.redis, limit, window, scope)
 
     @cached_property
     def embargoes(self) -> EmbargoSchedule:

@@ -7,19 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 
-from services.auth import require_token
+from services.auth import admin
 from services.context import Context, get_context
 from wirefeed.intake.quarantine import get_record, list_records
 
-
-def authorised(request: Request, context: Context = Depends(get_context)) -> None:
-    """Quarantine holds raw payloads: the service token is required."""
-    require_token(request, context.settings.dev_token)
-
-
-router = APIRouter(prefix="/v1/quarantine", tags=["quarantine"], dependencies=[Depends(authorised)])
+# Quarantine holds raw payloads of every agency: the admin token only.
+router = APIRouter(prefix="/v1/quarantine", tags=["quarantine"], dependencies=[Depends(admin)])
 
 
 @router.get("")

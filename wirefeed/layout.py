@@ -1,7 +1,8 @@
 """Where things live in the bucket: one function per kind of key.
 
 ``feeds/`` and ``stories/`` are public (partners read them); everything else is
-Wirefeed's own state.
+Wirefeed's own state. The canonical story is private; ``stories/{id}.json`` is its public
+copy, written when the story is published and absent while it is embargoed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,16 @@ def raw_key(sha256: str) -> str:
     return f"raw/{sha256}"
 
 
+STORY_PREFIX = "private/stories/"
+
+
 def story_key(story_id: str) -> str:
-    """The current canonical story (or its kill tombstone), public as ninjs JSON."""
+    """The current canonical story (or its kill tombstone) as ninjs JSON; private."""
+    return f"{STORY_PREFIX}{story_id}.json"
+
+
+def public_story_key(story_id: str) -> str:
+    """The public copy of a published story (absent while it is embargoed)."""
     return f"stories/{story_id}.json"
 
 
@@ -40,6 +49,9 @@ def feed_state_key(feed_id: str) -> str:
 
 SUBSCRIPTIONS_KEY = "config/subscriptions.json"
 """Partners, feeds and hubs: the canonical subscription configuration."""
+
+AGENCIES_KEY = "config/agencies.json"
+"""The agencies that send stories, and the hashes of their keys."""
 
 
 def feed_base(feed_id: str, public: bool) -> str:

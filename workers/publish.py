@@ -15,6 +15,7 @@ from wirefeed.publish.publishing import feeds_to_update, render_pending
 from wirefeed.publish.subscription_store import SubscriptionSource
 from wirefeed.publish.subscriptions import Subscriptions
 from wirefeed.publish.websub import HubError, ping
+from wirefeed.stories import sync_public_copy
 from workers.app import celery_app
 from workers.base import TRANSIENT_ERRORS, WirefeedTask
 
@@ -46,7 +47,9 @@ class PublishTask(WirefeedTask):
 
 @celery_app.task(name="publish.publish_story", base=PublishTask, bind=True)
 def publish_story(self: PublishTask, story_id: str) -> list[str]:
-    """Mark every feed the story touches as pending, scheduling one render per window."""
+    """Publish the story's public copy (or withdraw it while embargoed), then mark every
+    feed the story touches as pending, scheduling one render per window."""
+    sync_public_copy(self.store, story_id)
     feed_ids = sorted(feeds_to_update(self.store, self.subscriptions, story_id))
     if not feed_ids:
         record_stage(self.store, story_id, Stage.published, detail="in no feed")

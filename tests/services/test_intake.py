@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
+from wirefeed.editor import audit
+from wirefeed.intake import agencies, receiving
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
 
@@ -40,7 +43,7 @@ def test_a_story_is_stored_then_queued_by_key(
 
 @pytest.mark.parametrize(
     ("headers", "code"),
-    [({}, 401), ({"Authorization": "Bearer wrong"}, 403), ({"Authorization": "Basic x"}, 401)],
+    [({}, 401), ({"Authorization": "Bearer wrong"}, 401), ({"Authorization": "Basic x"}, 401)],
 )
 def test_intake_needs_the_token(client: TestClient, headers: dict[str, str], code: int) -> None:
     assert client.post("/v1/stories", content=b"H\n\nB", headers=headers).status_code == code
@@ -70,5 +73,75 @@ def test_unknown_story_is_404(client: TestClient) -> None:
 
 
 def test_the_service_refuses_a_default_token_outside_dev_mode() -> None:
-    with pytest.raises(ValueError, match="WIREFEED_DEV_TOKEN"):
+    with pytest.raises(ValueError, match="WIREFEED_ADMIN_TOKEN"):
         create_app(Settings(dev_mode=False), MemoryStore())
+
+
+@pytest.fixture
+def agency_client(store: MemoryStore, sent: list[Any]) -> TestClient:
+    agencies.ensure_dev_agencies(store)
+    settings = Settings(dev_mode=True)
+    app = create_app(settings, store, enqueue=lambda task, *args: sent.append((task, args)))
+    return TestClient(app)
+
+
+AGENCY_A = {"Authorization": "Bearer dev-agency-a"}
+AGENCY_B = {"Authorization": "Bearer dev-agency-b"}
+NINJS = {"Content-Type": "application/json"}
+
+
+def _ninjs(**fields: Any) -> bytes:
+    doc = {"uri": "urn:agency-a:1", "headlines": [{"value": "Harbour reopens"}], **fields}
+    return json.dumps(doc).encode()
+
+
+def test_an_agency_sends_under_its_own_name_only(
+    agency_client: TestClient, store: MemoryStore
+) -> None:
+    answer = agency_client.post("/v1/stories", content=b"Harbour\n\nReopens.", headers=AGENCY_A)
+    assert answer.status_code == 202, answer.text
+    story_id = answer.json()["id"]
+    assert agency_client.get(f"/v1/stories/{story_id}", headers=AGENCY_A).status_code == 200
+    # Not another agency's status, and not as another source (query or payload).
+    assert agency_client.get(f"/v1/stories/{story_id}", headers=AGENCY_B).status_code == 403
+    foreign = agency_client.post(
+        "/v1/stories", params={"source": "agency-b"}, content=b"H\n\nB", headers=AGENCY_A
+    )
+    assert foreign.status_code == 403
+    in_payload = agency_client.post(
+        "/v1/stories", content=_ninjs(source="agency-b"), headers={**AGENCY_A, **NINJS}
+    )
+    assert in_payload.status_code == 403
+    refused = audit.query(store, user="agency:agency-a")
+    assert [e.result for e in refused] == [audit.Result.refused] * 2
+    assert (
+        agency_client.post(
+            "/v1/stories", params={"source": "agency-a"}, content=b"H\n\nB", headers=AGENCY_A
+        ).status_code
+        == 202
+    )
+
+
+def test_two_agencies_with_one_uri_make_two_stories(
+    agency_client: TestClient, store: MemoryStore, sent: list[Any]
+) -> None:
+    first = agency_client.post("/v1/stories", content=_ninjs(), headers={**AGENCY_A, **NINJS})
+    kill = _ninjs(version="9", pubstatus="canceled")
+    second = agency_client.post("/v1/stories", content=kill, headers={**AGENCY_B, **NINJS})
+    assert first.status_code == second.status_code == 202
+    assert first.json()["id"] != second.json()["id"]
+    # The same bytes from two agencies are two payloads, each with its sender.
+    same = agency_client.post("/v1/stories", content=_ninjs(), headers={**AGENCY_B, **NINJS})
+    raw_keys = [args[0] for _, args in sent]
+    assert len(set(raw_keys)) == 3
+    assert receiving.load_raw(store, raw_keys[0]).source == "agency-a"
+    assert receiving.load_raw(store, raw_keys[2]).source == "agency-b"
+    assert same.json()["id"] == second.json()["id"]
+
+
+def test_the_admin_token_may_send_as_any_source(agency_client: TestClient) -> None:
+    answer = agency_client.post(
+        "/v1/stories", params={"source": "agency-b"}, content=b"H\n\nB", headers=AUTH
+    )
+    assert answer.status_code == 202
+    assert agency_client.get(answer.json()["status_url"], headers=AGENCY_B).status_code == 200

@@ -11,6 +11,8 @@ from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
 
 AUTH = {"Authorization": "Bearer dev-token"}
+# Replaying is an editor action for an editor with the admin role (the dev account).
+EDITOR_ADMIN = {"Authorization": "Bearer dev-token-editor-admin"}
 BROKEN = b'{"uri": "urn:x:1", "headlines": [{"value": "Quake"}], "type": "event"}'
 
 
@@ -52,13 +54,13 @@ def test_replay_after_a_fix_is_one_editor_action(
     replay = f"/v1/editor/quarantine/{item_id}/replay"
     assert client.post(f"/v1/quarantine/{item_id}/replay", headers=AUTH).status_code == 404
 
-    still = client.post(replay, headers=AUTH)
+    still = client.post(replay, headers=EDITOR_ADMIN)
     assert still.status_code == 422 and "unsupported_item" in still.json()["detail"]
     assert sent == []
 
     # The fix: a release whose parser takes event items as text stories.
     monkeypatch.setattr(ninjs, "_item_type", lambda doc: "text")
-    assert client.post(replay, headers=AUTH).status_code == 202
+    assert client.post(replay, headers=EDITOR_ADMIN).status_code == 202
     assert sent == [("ingest.ingest_story", (raw_key,))]
     assert client.get("/v1/quarantine", headers=AUTH).json() == []
     assert client.get(f"/v1/quarantine/{item_id}", headers=AUTH).status_code == 404
@@ -70,4 +72,4 @@ def test_quarantine_needs_the_token(client: TestClient) -> None:
 
 
 def test_replaying_an_unknown_item_is_404(client: TestClient) -> None:
-    assert client.post("/v1/editor/quarantine/nope/replay", headers=AUTH).status_code == 404
+    assert client.post("/v1/editor/quarantine/nope/replay", headers=EDITOR_ADMIN).status_code == 404

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from wirefeed.editor import jobs
 from wirefeed.editor.errors import EditorialError, FeedBusy
+from wirefeed.layout import STORY_PREFIX
 from wirefeed.lease import Lease
 from wirefeed.progress import Stage, record_stage
 from wirefeed.publish.coalesce import FeedScheduler
@@ -15,6 +16,7 @@ from wirefeed.publish.publishing import feeds_to_update, render_and_record
 from wirefeed.publish.subscriptions import Subscriptions
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
+from wirefeed.stories import sync_public_copy
 
 
 def publish_now(
@@ -30,6 +32,7 @@ def publish_now(
     An editor's action skips the coalescing window: a kill has to be gone within
     seconds. Each feed is written under its render lease, so it never races a render.
     """
+    sync_public_copy(store, story_id)
     feed_ids = sorted(feeds_to_update(store, subscriptions, story_id))
     for feed_id in feed_ids:
         with _render_lease(scheduler, feed_id) as held:
@@ -44,7 +47,8 @@ def publish_now(
 
 def story_ids(store: BlobStore) -> list[str]:
     """Every stored story id."""
-    return [k.removeprefix("stories/").removesuffix(".json") for k in store.list("stories/")]
+    keys = store.list(STORY_PREFIX)
+    return [k.removeprefix(STORY_PREFIX).removesuffix(".json") for k in keys]
 
 
 def rebuild_feeds(

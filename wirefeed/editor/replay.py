@@ -20,3 +20,5 @@ def replay_quarantined(store: BlobStore, item_id: str) -> receiving.Receipt:
     except receiving.Quarantined as still:
         detail = f"still does not parse: {still.reason}: {still.detail}"
         raise EditorialError("invalid", detail) from None
+    except receiving.ForeignSource as foreign:
+        raise EditorialError("invalid", str(foreign)) from None

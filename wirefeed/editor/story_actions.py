@@ -1,6 +1,6 @@
 """Editorial actions on stories: republish, correct, kill, embargo.
 
-Each action rewrites ``stories/{id}.json`` with a conditional write over the version
+Each action rewrites the canonical story with a conditional write over the version
 it read, so it never silently overwrites a version that ingest stored meanwhile; the
 version it replaces is kept under ``state/versions/`` for the story's history. The
 caller then queues the publication (``publish.publish_now``) under a job.
@@ -21,7 +21,7 @@ from wirefeed.model import TAG_FIELDS, Body, Creator, Headline, PubStatus, Story
 from wirefeed.progress import Stage, record_stage
 from wirefeed.sanitize import paragraphs_to_html, strip_xml_illegal
 from wirefeed.storage import BlobStore, KeptChanging, until_written
-from wirefeed.stories import load_story_tagged, save_story
+from wirefeed.stories import load_story_tagged, save_story, sync_public_copy
 
 KILLED_HEADLINE = "This story has been withdrawn"
 
@@ -215,4 +215,6 @@ def set_embargo(
         schedule.cancel(story_id)
     else:
         schedule.hold(story_id, None, until)
+    # The public copy goes at once (the feeds follow when the job runs).
+    sync_public_copy(store, story_id)
     return story

@@ -14,7 +14,7 @@ import mimetypes
 from dataclasses import dataclass
 
 from wirefeed.intake.parsers import RawItem
-from wirefeed.intake.receiving import Quarantined, Receipt, receive
+from wirefeed.intake.receiving import ForeignSource, Quarantined, Receipt, receive
 from wirefeed.layout import INBOX_DONE, INBOX_FAILED, INBOX_PREFIX
 from wirefeed.storage import BlobStore, NotFound, StorageError
 
@@ -48,17 +48,22 @@ def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -
     """Take in one inbox file and move it to done/ or failed/."""
     blob = store.get(key)
     name = key.removeprefix(INBOX_PREFIX)
-    # inbox/{source}/{file}: the folder names the agency.
-    source = name.split("/", 1)[0] if "/" in name else default_source
+    # inbox/{agency}/{file}: the folder names the agency, and its files may name no other
+    # source. Files at the top of the inbox come from the operator (the default source).
+    agency = name.split("/", 1)[0] if "/" in name else None
+    source = agency or default_source
     receipt, reason, detail = None, None, ""
     if len(blob.body) > max_bytes:
         reason, detail = "too_large", f"file over {max_bytes} bytes"
     else:
-        item = RawItem(blob.body, _content_type(name, blob.content_type), source=source)
+        content_type = _content_type(name, blob.content_type)
+        item = RawItem(blob.body, content_type, source=source, agency=agency)
         try:
             receipt = receive(store, item)
         except Quarantined as refused:
             reason, detail = refused.reason, refused.detail
+        except ForeignSource as foreign:
+            reason, detail = "foreign_source", str(foreign)
     target = (INBOX_FAILED if reason else INBOX_DONE) + name
     if receipt is not None:
         metadata = {"story-id": receipt.story_id, "raw-key": receipt.raw_key}

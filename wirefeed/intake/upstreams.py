@@ -8,7 +8,6 @@ entries are skipped by content address before anything is queued.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from datetime import datetime
@@ -22,8 +21,8 @@ from pydantic import BaseModel, Field
 from wirefeed.intake.parsers import ParseError, RawItem, decode, parse_date
 from wirefeed.intake.parsers.xml import parse_xml
 from wirefeed.intake.quarantine import quarantine
-from wirefeed.intake.receiving import Quarantined, Receipt, receive, store_raw
-from wirefeed.layout import raw_key, upstream_key
+from wirefeed.intake.receiving import Quarantined, Receipt, raw_key_of, receive, store_raw
+from wirefeed.layout import upstream_key
 from wirefeed.model import utcnow
 from wirefeed.sanitize import absolute_base, clean_html, html_to_text
 from wirefeed.storage import BlobStore, NotFound
@@ -209,8 +208,8 @@ def _take_entries(
     receipts = []
     for doc in docs:
         payload = json.dumps(doc, sort_keys=True).encode()
-        item = RawItem(payload, NINJS, source=agency)
-        if _already_received(store, payload):
+        item = RawItem(payload, NINJS, source=agency, agency=agency)
+        if _already_received(store, item):
             continue
         try:
             receipts.append(receive(store, item))
@@ -219,9 +218,9 @@ def _take_entries(
     return receipts
 
 
-def _already_received(store: BlobStore, payload: bytes) -> bool:
+def _already_received(store: BlobStore, item: RawItem) -> bool:
     try:
-        store.get(raw_key(hashlib.sha256(payload).hexdigest()))
+        store.get(raw_key_of(item))
     except NotFound:
         return False
     return True

@@ -27,7 +27,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 from pydantic import BaseModel, Field, field_validator
 
-from wirefeed.layout import FEED_FORMATS, feed_document_key, story_key
+from wirefeed.layout import FEED_FORMATS, feed_document_key, public_story_key
 from wirefeed.model import Story, Tag
 from wirefeed.publish.subscriptions import FeedSpec, subject_code
 from wirefeed.sanitize import (
@@ -222,7 +222,7 @@ def entry_from_story(story: Story, settings: Settings) -> FeedEntry:
         guid=story_guid(story.id, settings),
         version=story.version,
         title=clean_text(story.headline),
-        link=settings.public_url(story_key(story.id)),
+        link=settings.public_url(public_story_key(story.id)),
         # Sanitised again on the way out (it was at intake), so a story stored by an
         # older version, or by any other path, cannot carry markup into a feed.
         content_html=clean_html(story.body_html, base=story.uri),

@@ -15,7 +15,7 @@ from wirefeed.publish.feeds import FeedDocument, FeedEntry, FeedLinks, entry_fro
 from wirefeed.publish.subscriptions import FeedSpec, Subscriptions
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore, NotFound
-from wirefeed.stories import load_story
+from wirefeed.stories import is_public, load_story
 
 RENDERED_FORMATS = ("rss", "atom", "json")
 
@@ -134,8 +134,7 @@ def _apply(
     doc, now, membership = archive.doc, utcnow(), {}
     for story_id in story_ids:
         story = load_story(store, story_id)
-        released = story is not None and (story.embargoed is None or story.embargoed <= now)
-        if story is None or not released or not subscriptions.matches(spec.id, story):
+        if story is None or not is_public(story, now) or not subscriptions.matches(spec.id, story):
             doc.remove(story_id)
             archive.remove(story_id)
             membership[story_id] = False

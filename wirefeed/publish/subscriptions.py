@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from wirefeed.keys import ApiKey
 from wirefeed.model import Story, Tag
 from wirefeed.sanitize import html_to_text, language_tag
 
@@ -98,19 +98,6 @@ class Filter(BaseModel):
     def is_firehose(self) -> bool:
         """Whether the filter selects every live story."""
         return self == Filter()
-
-
-class ApiKey(BaseModel):
-    """A partner's API key, stored as a hash; the secret itself is shown once."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(pattern=r"^[A-Za-z0-9]{8,32}$")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    created: datetime
-    expires: datetime | None = Field(
-        default=None, description="After this the key stops working (rotation grace period)."
-    )
 
 
 class Partner(BaseModel):

@@ -35,6 +35,9 @@ class RawItem:
     content_type: str = ""
     source: str = "wire"
     received_at: datetime = field(default_factory=utcnow)
+    # The agency that sent it with its own key (or drop box folder): its stories may
+    # name no other source. None: sent by the operator, who may name any.
+    agency: str | None = None
 
 
 FormatParser = Callable[[RawItem, str], Story]
