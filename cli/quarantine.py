@@ -44,7 +44,7 @@ def show(item_id: str) -> None:
     if record is None:
         raise typer.BadParameter(f"no quarantined item {item_id}")
     typer.echo(json.dumps(record.model_dump(mode="json"), indent=2))
-    payload = store.get(record.raw_key).body
+    payload = receiving.load_raw(store, record.raw_key).payload
     typer.echo(f"--- {record.raw_key} ({len(payload)} bytes) ---")
     typer.echo(payload[:2000].decode("utf-8", errors="replace"))
 
@@ -57,7 +57,7 @@ def replay(item_ids: list[str]) -> None:
     store, failed = _store(), 0
     for item_id in item_ids:
         try:
-            receipt = receiving.replay(store, item_id)
+            receipts = receiving.replay(store, item_id)
         except NotFound:
             console.print(f"[red]{item_id}: no such quarantined item")
             failed += 1
@@ -66,7 +66,8 @@ def replay(item_ids: list[str]) -> None:
             console.print(f"[yellow]{item_id}: still refused: {still.reason}: {still.detail}")
             failed += 1
             continue
-        celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
-        console.print(f"{item_id}: replayed as story [bold]{receipt.story_id}[/]")
+        for receipt in receipts:
+            celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
+            console.print(f"{item_id}: replayed as story [bold]{receipt.story_id}[/]")
     if failed:
         raise typer.Exit(1)

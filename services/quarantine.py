@@ -37,7 +37,7 @@ def show_item(item_id: str, context: Context = Depends(get_context)) -> dict[str
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such quarantined item")
     return {
         **record.model_dump(mode="json"),
-        "raw_bytes": len(context.store.get(record.raw_key).body),
+        "raw_bytes": len(receiving.load_raw(context.store, record.raw_key).payload),
     }
 
 
@@ -45,7 +45,7 @@ def show_item(item_id: str, context: Context = Depends(get_context)) -> dict[str
 def replay_item(item_id: str, context: Context = Depends(get_context)) -> JSONResponse:
     """Take the item through intake again; 422 with the reason if it is still refused."""
     try:
-        receipt = receiving.replay(context.store, item_id)
+        receipts = receiving.replay(context.store, item_id)
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such quarantined item") from None
     except receiving.Quarantined as still:
@@ -53,8 +53,14 @@ def replay_item(item_id: str, context: Context = Depends(get_context)) -> JSONRe
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content={"error": still.reason, "detail": still.detail, "quarantine_id": item_id},
         )
-    context.enqueue("ingest.ingest_story", receipt.raw_key)
+    for receipt in receipts:
+        context.enqueue("ingest.ingest_story", receipt.raw_key)
+    first = receipts[0]
     return JSONResponse(
         status_code=status.HTTP_202_ACCEPTED,
-        content={"id": receipt.story_id, "raw_key": receipt.raw_key},
+        content={
+            "id": first.story_id,
+            "raw_key": first.raw_key,
+            "stories": [{"id": r.story_id, "raw_key": r.raw_key} for r in receipts],
+        },
     )

@@ -3,7 +3,9 @@
 Sources are listed in a TOML file (``WIREFEED_UPSTREAMS_FILE``), each with its own
 interval. Every entry becomes a small ninjs document that goes through intake like a
 pushed story, so versions, kills and duplicates follow the same rules; identical
-entries are skipped by content address before anything is queued.
+entries are skipped by content address before anything is queued. A source that
+serves wire documents instead of a feed (a NewsML-G2 newsMessage, NITF, ninjs or a
+ninjs array) has each document taken in as it is, every item on its own.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pydantic import BaseModel, Field
 from wirefeed.intake.parsers import ParseError, RawItem, decode, parse_date
 from wirefeed.intake.parsers.xml import parse_xml
 from wirefeed.intake.quarantine import quarantine
-from wirefeed.intake.receiving import Quarantined, Receipt, receive, store_raw
+from wirefeed.intake.receiving import Quarantined, Receipt, receive, receive_all, store_raw
 from wirefeed.layout import raw_key, upstream_key
 from wirefeed.model import utcnow
 from wirefeed.storage import BlobStore, NotFound
@@ -31,6 +33,9 @@ NINJS = "application/ninjs+json"
 # Only these mean the document itself is hostile; other XML errors are left to
 # feedparser, which reads the broken feeds found in the wild.
 _HOSTILE_XML = {"xml_entities_forbidden", "xml_external_dtd", "xml_external_reference"}
+# Root elements of wire documents, which intake reads itself (feeds go to feedparser).
+_WIRE_ROOTS = {"newsMessage", "newsItem", "packageItem", "nitf", "conceptItem",
+               "planningItem", "knowledgeItem", "catalogItem"}  # fmt: skip
 
 
 class UpstreamSource(BaseModel):
@@ -107,6 +112,25 @@ def _entry_doc(entry: dict[str, Any]) -> dict[str, Any] | None:
     return doc
 
 
+def is_wire_document(body: bytes, content_type: str) -> bool:
+    """Whether a fetched document is wire copy (NewsML-G2, NITF, ninjs) rather than a feed."""
+    text = decode(body, content_type).lstrip()
+    if text.startswith(("[", "{")):
+        try:
+            doc = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            return False
+        if isinstance(doc, dict):  # a JSON Feed has items; a ninjs document has a uri
+            return "items" not in doc and bool(doc.get("uri") or doc.get("guid"))
+        return isinstance(doc, list)
+    if text.startswith("<"):
+        try:
+            return parse_xml(text).tag in _WIRE_ROOTS
+        except ParseError:
+            return False
+    return False
+
+
 def feed_entries(body: bytes, content_type: str) -> list[dict[str, Any]]:
     """ninjs documents for the entries of an RSS, Atom or JSON Feed document."""
     text = decode(body, content_type)
@@ -162,6 +186,11 @@ def _take_entries(
 ) -> list[Receipt]:
     agency = source.source or source.id
     content_type = response.headers.get("content-type", "")
+    if is_wire_document(response.content, content_type):
+        if _already_received(store, response.content):
+            return []
+        results = receive_all(store, RawItem(response.content, content_type, source=agency))
+        return [r for r in results if isinstance(r, Receipt)]  # the rest are quarantined
     try:
         docs = feed_entries(response.content, content_type)
     except ParseError as error:
