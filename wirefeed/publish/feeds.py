@@ -308,7 +308,8 @@ def _rss_media(fe: Any, enclosures: list[Enclosure]) -> None:
             attributes["fileSize"] = str(enclosure.length)
         if enclosure.width and enclosure.height:
             attributes.update(width=str(enclosure.width), height=str(enclosure.height))
-        fe.media.content(**attributes)
+        # A media:group is for alternatives; a single rendition stands on its own.
+        fe.media.content(group="renditions" if len(enclosures) > 1 else None, **attributes)
 
 
 def _finish_atom(xml: bytes, doc: FeedDocument, links: FeedLinks) -> bytes:

@@ -112,6 +112,14 @@ def headline_of(subject: str) -> str:
     return clean_line(_REPLY_PREFIX.sub("", clean_line(subject)))
 
 
+def is_forward(subject: str) -> bool:
+    """Whether the Subject says the mail forwards someone else's ("Fwd:", "FW:", "WG:")."""
+    prefix = _REPLY_PREFIX.match(clean_line(subject))
+    return (
+        prefix is not None and re.search(r"\b(?:fwd?|wg|vs|tr)\b", prefix.group(), re.I) is not None
+    )
+
+
 def person_of(from_header: str) -> str | None:
     """The sender's name when it is a person's ("Jane Smith"), not a desk's or a robot's."""
     addresses = getaddresses([from_header])
@@ -243,7 +251,8 @@ def _read(item: RawItem, message: Message, depth: int) -> Delivery:
 
 
 def _story(item: RawItem, message: Message, body: Message | None, repairs: list[str]) -> Story:
-    subject = headline_of(str(message.get("subject", "")))
+    raw_subject = str(message.get("subject", ""))
+    subject = headline_of(raw_subject)
     html = ""
     copy = read_copy(subject, [])
     if body is not None and body.get_content_type() == "text/plain":
@@ -264,7 +273,9 @@ def _story(item: RawItem, message: Message, body: Message | None, repairs: list[
         firstcreated=created,
         headlines=headlines_for(copy.headline, "", html),
         bodies=[Body(value=html)] if html else [],
-        by=copy.byline or person_of(str(message.get("from", ""))),
+        # Whoever forwards a story did not write it.
+        by=copy.byline
+        or (None if is_forward(raw_subject) else person_of(str(message["from"] or ""))),
         located=copy.located,
         language=clean_line(str(message.get("content-language", ""))) or None,
         correction_note=copy.correction_note or correction_in(subject),
