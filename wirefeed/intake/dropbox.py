@@ -64,23 +64,31 @@ def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -
         item = RawItem(blob.body, _content_type(name, blob.content_type), source=source)
         for result in receive_all(store, item):
             if isinstance(result, Quarantined):
-                refused.append({"reason": result.reason, "detail": result.detail,
-                                "quarantine_id": result.record_id})  # fmt: skip
+                refused.append(
+                    {
+                        "reason": result.reason,
+                        "detail": result.detail,
+                        "quarantine_id": result.record_id,
+                    }
+                )
             else:
                 receipts.append(result)
     reason = refused[0]["reason"] if refused and not receipts else None
     target = (INBOX_FAILED if reason else INBOX_DONE) + name
     if receipts:
         # S3 user metadata is limited to 2 KB: the first ids, the rest are in the states.
-        metadata = {"story-id": " ".join(r.story_id for r in receipts[:40]),
-                    "raw-key": split_item_key(receipts[0].raw_key)[0]}  # fmt: skip
+        metadata = {
+            "story-id": " ".join(r.story_id for r in receipts[:40]),
+            "raw-key": split_item_key(receipts[0].raw_key)[0],
+        }
     else:
         metadata = {"reason": reason or "", "detail": _ascii(refused[0]["detail"])}
     store.put(target, blob.body, content_type=blob.content_type, metadata=metadata)
     if refused:
         note = {"file": name, "source": source, **refused[0], "items": refused}
-        store.put(f"{target}.reason.json", json.dumps(note).encode(),
-                  content_type="application/json")  # fmt: skip
+        store.put(
+            f"{target}.reason.json", json.dumps(note).encode(), content_type="application/json"
+        )
     store.delete(key)
     return DropResult(key=key, moved_to=target, receipts=tuple(receipts), reason=reason)
 

@@ -34,8 +34,16 @@ NINJS = "application/ninjs+json"
 # feedparser, which reads the broken feeds found in the wild.
 _HOSTILE_XML = {"xml_entities_forbidden", "xml_external_dtd", "xml_external_reference"}
 # Root elements of wire documents, which intake reads itself (feeds go to feedparser).
-_WIRE_ROOTS = {"newsMessage", "newsItem", "packageItem", "nitf", "conceptItem",
-               "planningItem", "knowledgeItem", "catalogItem"}  # fmt: skip
+_WIRE_ROOTS = {
+    "newsMessage",
+    "newsItem",
+    "packageItem",
+    "nitf",
+    "conceptItem",
+    "planningItem",
+    "knowledgeItem",
+    "catalogItem",
+}
 
 
 class UpstreamSource(BaseModel):
@@ -84,14 +92,19 @@ def _entry_doc(entry: dict[str, Any]) -> dict[str, Any] | None:
     else:
         html = entry.get("content_html") or entry.get("summary") or ""
     enclosures = [
-        {"name": f"enclosure{i}", "href": link.get("href"), "contenttype": link.get("type"),
-         "sizeinbytes": int(link["length"]) if str(link.get("length", "")).isdigit() else None}
+        {
+            "name": f"enclosure{i}",
+            "href": link.get("href"),
+            "contenttype": link.get("type"),
+            "sizeinbytes": int(link["length"]) if str(link.get("length", "")).isdigit() else None,
+        }
         for i, link in enumerate(entry.get("links") or [])
         if link.get("rel") == "enclosure" and link.get("href")
     ] + [
         {"name": f"attachment{i}", "href": a.get("url"), "contenttype": a.get("mime_type")}
-        for i, a in enumerate(entry.get("attachments") or []) if a.get("url")
-    ]  # fmt: skip
+        for i, a in enumerate(entry.get("attachments") or [])
+        if a.get("url")
+    ]
     updated = entry.get("updated") or entry.get("date_modified") or entry.get("published")
     published = entry.get("published") or entry.get("date_published")
     authors = entry.get("authors") or []
@@ -176,8 +189,9 @@ def poll_source(
         receipts = _take_entries(store, source, response)
     elif response.status_code == 200:
         state.status = f"refused: feed over {max_bytes} bytes"
-    store.put(upstream_key(source.id), state.model_dump_json().encode(),
-              content_type="application/json")  # fmt: skip
+    store.put(
+        upstream_key(source.id), state.model_dump_json().encode(), content_type="application/json"
+    )
     return receipts
 
 
@@ -196,8 +210,14 @@ def _take_entries(
     except ParseError as error:
         # The feed document itself is kept and set aside, like any refused payload.
         key = store_raw(store, RawItem(response.content, content_type, source=agency))
-        quarantine(store, key, reason=error.reason, detail=error.detail, source=agency,
-                   content_type=content_type)  # fmt: skip
+        quarantine(
+            store,
+            key,
+            reason=error.reason,
+            detail=error.detail,
+            source=agency,
+            content_type=content_type,
+        )
         return []
     receipts = []
     for doc in docs:

@@ -51,9 +51,19 @@ _MAX_DEPTH = 4
 
 _HEADER = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{0,60}:")
 _MAIL_HEADERS = {
-    b"date", b"subject", b"message-id", b"received", b"delivered-to", b"return-path",
-    b"mime-version", b"to", b"reply-to", b"sender", b"x-mailer", b"content-type",
-}  # fmt: skip
+    b"date",
+    b"subject",
+    b"message-id",
+    b"received",
+    b"delivered-to",
+    b"return-path",
+    b"mime-version",
+    b"to",
+    b"reply-to",
+    b"sender",
+    b"x-mailer",
+    b"content-type",
+}
 
 
 def _strip_mbox_line(payload: bytes) -> bytes:
@@ -98,12 +108,49 @@ _FORWARD_MARKER = re.compile(
 _FORWARD_HEADER = re.compile(r"^(?:from|date|sent|subject|to|cc|von|datum|betreff|an):", re.I)
 # Words that show a sender name is a desk, a service or a machine rather than a person.
 _NOT_A_PERSON = {
-    "news", "newsroom", "desk", "wire", "newswire", "agency", "press", "service", "services",
-    "team", "editor", "editors", "office", "media", "noreply", "no-reply", "donotreply",
-    "info", "alerts", "alert", "bulletin", "feed", "feeds", "redaktion", "toimitus",
-    "uutiset", "admin", "support", "mailer-daemon", "postmaster", "newsdesk", "online",
-    "digital", "group", "publishing", "aap", "stt", "ntb", "ap", "reuters", "afp", "dpa",
-}  # fmt: skip
+    "news",
+    "newsroom",
+    "desk",
+    "wire",
+    "newswire",
+    "agency",
+    "press",
+    "service",
+    "services",
+    "team",
+    "editor",
+    "editors",
+    "office",
+    "media",
+    "noreply",
+    "no-reply",
+    "donotreply",
+    "info",
+    "alerts",
+    "alert",
+    "bulletin",
+    "feed",
+    "feeds",
+    "redaktion",
+    "toimitus",
+    "uutiset",
+    "admin",
+    "support",
+    "mailer-daemon",
+    "postmaster",
+    "newsdesk",
+    "online",
+    "digital",
+    "group",
+    "publishing",
+    "aap",
+    "stt",
+    "ntb",
+    "ap",
+    "reuters",
+    "afp",
+    "dpa",
+}
 _NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "af"}
 
 
