@@ -11,6 +11,7 @@ from tests.conftest import wait_for
 from tests.e2e.test_transports import feed_titles, state_of
 from wirefeed.layout import feed_key
 from wirefeed.settings import Settings
+from wirefeed.storage import S3Store
 
 pytestmark = pytest.mark.e2e
 CORPUS = Path(__file__).resolve().parents[1] / "wirefeed" / "intake" / "parsers" / "corpus"
@@ -87,3 +88,15 @@ def test_a_mislabelled_file_shows_its_real_characters_in_every_feed_format(
         document = httpx.get(stack_settings.public_url(feed_key("all", fmt)), timeout=30)
         text = document.content.decode("utf-8")
         assert "41-årig" in text and "Ã" not in text, fmt
+
+
+def test_an_eml_in_the_drop_box_yields_the_items_of_its_attachment(
+    stack_store: S3Store, stack_settings: Settings
+) -> None:
+    stack_store.put(
+        "inbox/ap/delivery.eml", (CORPUS / "mail-with-newsmessage-attachment.eml").read_bytes()
+    )
+    titles = {"Tornado watch issued for Kansas", "Fed holds rates steady, signals patience"}
+    wait_for(lambda: titles <= set(feed_titles(stack_settings)), timeout=90)
+    done = stack_store.get("inbox/done/ap/delivery.eml")
+    assert len(done.metadata["story-id"].split()) == 2
