@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.editor import ApiOption, EditorClient, WaitOption
+from wirefeed.intake import receiving
 from wirefeed.intake.quarantine import get_record, list_records
 from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
@@ -44,7 +45,7 @@ def show(item_id: str) -> None:
     if record is None:
         raise typer.BadParameter(f"no quarantined item {item_id}")
     typer.echo(json.dumps(record.model_dump(mode="json"), indent=2))
-    payload = store.get(record.raw_key).body
+    payload = receiving.load_raw(store, record.raw_key).payload
     typer.echo(f"--- {record.raw_key} ({len(payload)} bytes) ---")
     typer.echo(payload[:2000].decode("utf-8", errors="replace"))
 

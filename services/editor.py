@@ -263,8 +263,8 @@ def replay(
     """Take a quarantined item through intake again and queue it; the job ends once queued."""
 
     def run() -> None:
-        receipt = replay_quarantined(context.store, item_id)
-        context.enqueue("ingest.ingest_story", receipt.raw_key)
+        for receipt in replay_quarantined(context.store, item_id):
+            context.enqueue("ingest.ingest_story", receipt.raw_key)
 
     job = start(context, user, Action.replay, run, None, detail=f"quarantine item {item_id}")
     return accepted(request, job)

@@ -40,7 +40,7 @@ async def submit_story(
     principal: Principal = Depends(sender),
     context: Context = Depends(get_context),
 ) -> JSONResponse:
-    """Accept a story as text/plain or ninjs JSON; it is stored before it is queued.
+    """Accept a delivery in any wire format; it is stored before its stories are queued.
 
     With an agency key the story's source is the agency: a ``source`` (query or payload)
     naming anything else is refused with 403, and audited.
@@ -61,22 +61,40 @@ async def submit_story(
         agency=agency,
     )
     try:
-        receipt = receiving.receive(context.store, item)
+        results = receiving.receive_all(context.store, item)
     except receiving.ForeignSource as foreign:
         raise _refuse_source(context, principal, foreign.named) from None
-    except receiving.Quarantined as exc:
-        return JSONResponse(
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            content={"error": exc.reason, "detail": exc.detail, "quarantine_id": exc.record_id},
-        )
-    context.enqueue("ingest.ingest_story", receipt.raw_key)
-    return JSONResponse(
-        status_code=status.HTTP_202_ACCEPTED,
-        content={
-            "id": receipt.story_id,
-            "status_url": str(request.url_for("story_status", story_id=receipt.story_id)),
-        },
-    )
+    for result in results:
+        if isinstance(result, receiving.Receipt):
+            context.enqueue("ingest.ingest_story", result.raw_key)
+    return intake_response(request, results)
+
+
+def intake_response(
+    request: Request, results: list[receiving.Receipt | receiving.Quarantined]
+) -> JSONResponse:
+    """202 with an id and status URL per story; 422 when nothing in the payload was taken.
+
+    A payload of one item is answered as before (``id`` and ``status_url``, or
+    ``error``, ``detail`` and ``quarantine_id``); ``items`` lists every item's outcome,
+    in order, for payloads of several.
+    """
+    items: list[dict[str, str]] = [
+        {"id": r.story_id, "status_url": str(request.url_for("story_status", story_id=r.story_id))}
+        if isinstance(r, receiving.Receipt)
+        else {"error": r.reason, "detail": r.detail, "quarantine_id": r.record_id}
+        for r in results
+    ]
+    accepted = [i for i in items if "id" in i]
+    content: dict[str, Any] = {"items": items}
+    if len(items) == 1:
+        content.update(items[0])
+    elif not accepted:
+        content.update(error="no_story", detail=f"none of the {len(items)} items could be taken")
+    else:
+        content.update(ids=[i["id"] for i in accepted], quarantined=len(items) - len(accepted))
+    code = status.HTTP_202_ACCEPTED if accepted else status.HTTP_422_UNPROCESSABLE_CONTENT
+    return JSONResponse(status_code=code, content=content)
 
 
 def _sent_by(context: Context, story: Story | None, raw_keys: list[str], agency: str) -> bool:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 
 from services.auth import admin
 from services.context import Context, get_context
+from wirefeed.intake import receiving
 from wirefeed.intake.quarantine import get_record, list_records
 
 # Quarantine holds raw payloads of every agency: the admin token only.
@@ -32,5 +33,5 @@ def show_item(item_id: str, context: Context = Depends(get_context)) -> dict[str
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such quarantined item")
     return {
         **record.model_dump(mode="json"),
-        "raw_bytes": len(context.store.get(record.raw_key).body),
+        "raw_bytes": len(receiving.load_raw(context.store, record.raw_key).payload),
     }

@@ -20,6 +20,20 @@ def raw_key(sha256: str) -> str:
 
 
 STORY_PREFIX = "private/stories/"
+# One item of a multi-item payload is named by the payload's key and its position:
+# ``raw/{sha256}#{index}``. It is a name, not an object: the payload is stored once.
+_ITEM_SEPARATOR = "#"
+
+
+def item_key(payload_key: str, index: int) -> str:
+    """The key of the item at ``index`` in a payload of several items."""
+    return f"{payload_key}{_ITEM_SEPARATOR}{index}"
+
+
+def split_item_key(key: str) -> tuple[str, int | None]:
+    """The stored payload's key and the item's index (None when the key is a whole payload)."""
+    payload_key, separator, index = key.partition(_ITEM_SEPARATOR)
+    return payload_key, int(index) if separator and index.isdigit() else None
 
 
 def story_key(story_id: str) -> str:

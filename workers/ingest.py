@@ -88,8 +88,8 @@ def sweep_inbox(self: IngestTask) -> int:
             self.store, self.settings.default_source, self.settings.max_payload_bytes
         )
     for result in results:
-        if result.receipt is not None:
-            celery_app.send_task("ingest.ingest_story", args=[result.receipt.raw_key])
+        for receipt in result.receipts:
+            celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
     return len(results)
 
 

@@ -7,8 +7,8 @@ from wirefeed.intake import receiving
 from wirefeed.storage import BlobStore, NotFound
 
 
-def replay_quarantined(store: BlobStore, item_id: str) -> receiving.Receipt:
-    """Take a quarantined item through intake again; the caller queues it for ingest.
+def replay_quarantined(store: BlobStore, item_id: str) -> list[receiving.Receipt]:
+    """Take a quarantined item through intake again; the caller queues each story for ingest.
 
     An unknown item is ``not_found``; one that is still refused stays in quarantine with
     its current reason and is ``invalid``.

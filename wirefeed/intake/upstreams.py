@@ -3,7 +3,9 @@
 Sources are listed in a TOML file (``WIREFEED_UPSTREAMS_FILE``), each with its own
 interval. Every entry becomes a small ninjs document that goes through intake like a
 pushed story, so versions, kills and duplicates follow the same rules; identical
-entries are skipped by content address before anything is queued.
+entries are skipped by content address before anything is queued. A source that
+serves wire documents instead of a feed (a NewsML-G2 newsMessage, NITF, ninjs or a
+ninjs array) has each document taken in as it is, every item on its own.
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ from typing import Any
 
 import feedparser
 import httpx
+import structlog
 from pydantic import BaseModel, Field
 
 from wirefeed.intake.parsers import ParseError, RawItem, decode, parse_date
 from wirefeed.intake.parsers.xml import parse_xml
 from wirefeed.intake.quarantine import quarantine
-from wirefeed.intake.receiving import Quarantined, Receipt, raw_key_of, receive, store_raw
+from wirefeed.intake.receiving import (
+    ForeignSource,
+    Quarantined,
+    Receipt,
+    raw_key_of,
+    receive,
+    receive_all,
+    store_raw,
+)
 from wirefeed.layout import upstream_key
 from wirefeed.model import utcnow
 from wirefeed.sanitize import absolute_base, clean_html, html_to_text
@@ -31,6 +42,19 @@ NINJS = "application/ninjs+json"
 # Only these mean the document itself is hostile; other XML errors are left to
 # feedparser, which reads the broken feeds found in the wild.
 _HOSTILE_XML = {"xml_entities_forbidden", "xml_external_dtd", "xml_external_reference"}
+# Root elements of wire documents, which intake reads itself (feeds go to feedparser).
+_WIRE_ROOTS = {
+    "newsMessage",
+    "newsItem",
+    "packageItem",
+    "nitf",
+    "conceptItem",
+    "planningItem",
+    "knowledgeItem",
+    "catalogItem",
+}
+
+log = structlog.get_logger(__name__)
 
 
 class UpstreamSource(BaseModel):
@@ -106,14 +130,19 @@ def _entry_doc(entry: dict[str, Any]) -> dict[str, Any] | None:
         return None
     html, text = _entry_body(entry, absolute_base(str(link or "")))
     enclosures = [
-        {"name": f"enclosure{i}", "href": link.get("href"), "contenttype": link.get("type"),
-         "sizeinbytes": int(link["length"]) if str(link.get("length", "")).isdigit() else None}
+        {
+            "name": f"enclosure{i}",
+            "href": link.get("href"),
+            "contenttype": link.get("type"),
+            "sizeinbytes": int(link["length"]) if str(link.get("length", "")).isdigit() else None,
+        }
         for i, link in enumerate(entry.get("links") or [])
         if link.get("rel") == "enclosure" and link.get("href")
     ] + [
         {"name": f"attachment{i}", "href": a.get("url"), "contenttype": a.get("mime_type")}
-        for i, a in enumerate(entry.get("attachments") or []) if a.get("url")
-    ]  # fmt: skip
+        for i, a in enumerate(entry.get("attachments") or [])
+        if a.get("url")
+    ]
     updated = entry.get("updated") or entry.get("date_modified") or entry.get("published")
     published = entry.get("published") or entry.get("date_published")
     authors = entry.get("authors") or []
@@ -132,6 +161,25 @@ def _entry_doc(entry: dict[str, Any]) -> dict[str, Any] | None:
     if (firstcreated := parse_date(published)) is not None:
         doc["firstcreated"] = firstcreated.isoformat()
     return doc
+
+
+def is_wire_document(body: bytes, content_type: str) -> bool:
+    """Whether a fetched document is wire copy (NewsML-G2, NITF, ninjs) rather than a feed."""
+    text = decode(body, content_type).lstrip()
+    if text.startswith(("[", "{")):
+        try:
+            doc = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            return False
+        if isinstance(doc, dict):  # a JSON Feed has items; a ninjs document has a uri
+            return "items" not in doc and bool(doc.get("uri") or doc.get("guid"))
+        return isinstance(doc, list)
+    if text.startswith("<"):
+        try:
+            return parse_xml(text).tag in _WIRE_ROOTS
+        except ParseError:
+            return False
+    return False
 
 
 def feed_entries(body: bytes, content_type: str, base_url: str = "") -> list[dict[str, Any]]:
@@ -187,8 +235,9 @@ def poll_source(
         receipts = _take_entries(store, source, response)
     elif response.status_code == 200:
         state.status = f"refused: feed over {max_bytes} bytes"
-    store.put(upstream_key(source.id), state.model_dump_json().encode(),
-              content_type="application/json")  # fmt: skip
+    store.put(
+        upstream_key(source.id), state.model_dump_json().encode(), content_type="application/json"
+    )
     return receipts
 
 
@@ -197,13 +246,29 @@ def _take_entries(
 ) -> list[Receipt]:
     agency = source.source or source.id
     content_type = response.headers.get("content-type", "")
+    if is_wire_document(response.content, content_type):
+        item = RawItem(response.content, content_type, source=agency, agency=agency)
+        if _already_received(store, item):
+            return []
+        try:
+            results = receive_all(store, item)
+        except ForeignSource as foreign:
+            log.warning("upstream.foreign_source", source=source.id, error=str(foreign))
+            return []
+        return [r for r in results if isinstance(r, Receipt)]  # the rest are quarantined
     try:
         docs = feed_entries(response.content, content_type, source.url)
     except ParseError as error:
         # The feed document itself is kept and set aside, like any refused payload.
         key = store_raw(store, RawItem(response.content, content_type, source=agency))
-        quarantine(store, key, reason=error.reason, detail=error.detail, source=agency,
-                   content_type=content_type)  # fmt: skip
+        quarantine(
+            store,
+            key,
+            reason=error.reason,
+            detail=error.detail,
+            source=agency,
+            content_type=content_type,
+        )
         return []
     receipts = []
     for doc in docs:

@@ -60,8 +60,7 @@ def test_the_drop_box_folder_names_the_agency(store: MemoryStore) -> None:
     store.put("inbox/agency-a/own.txt", b"Harbour\n\nReopens.")
     results = {r.key: r for r in dropbox.sweep(store, "wire", 10_000)}
     assert results["inbox/agency-a/foreign.json"].reason == "foreign_source"
-    receipt = results["inbox/agency-a/own.txt"].receipt
-    assert receipt is not None
+    (receipt,) = results["inbox/agency-a/own.txt"].receipts
     assert receiving.load_raw(store, receipt.raw_key).source == "agency-a"
 
 

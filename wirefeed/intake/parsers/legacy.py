@@ -4,7 +4,8 @@ Both frame a story with control characters: SOH (or telex ``ZCZC``) opens a head
 STX opens the text, ETX (or ``NNNN``) closes it, and a trailer with the filing time
 may follow. Real feeds bend every rule (missing SYNs, CR/LF mixes, no ETX, tabs or
 blank lines between paragraphs), so the framing is read liberally and only a missing
-headline is an error.
+headline is an error. A capture file of several framed messages (each opened by SOH or
+``ZCZC``) is a delivery of several items.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
-from wirefeed.intake.parsers import ParseError, RawItem
+from wirefeed.intake.parsers import Outcome, ParseError, RawItem, attempt
 from wirefeed.intake.parsers.plaintext import story_from_copy
 from wirefeed.intake.parsers.wirecopy import (
     clean_line,
@@ -171,3 +173,23 @@ def parse(item: RawItem, text: str) -> Story:
         raise ParseError("empty", "the message has no text between STX and ETX")
     anpa = US in parts.header or re.search(r"^\^", parts.text, re.MULTILINE) is not None
     return (parse_anpa if anpa else parse_7901)(item, parts)
+
+
+# Where a framed message opens: SOH (after any SYNs), or a telex ZCZC at a line start.
+_OPENING = re.compile(r"(?:^|(?<=[\x03\x04\n]))[\x16 ]*(?:\x01|ZCZC)")
+
+
+def split_messages(text: str) -> list[str]:
+    """The framed messages of a capture file, in order (the whole text when only one)."""
+    starts = [m.start() for m in _OPENING.finditer(text)]
+    if len(starts) < 2:
+        return [text]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def parse_items(item: RawItem, text: str) -> list[Outcome]:
+    """Every framed message of a payload; one message fails without the others."""
+    messages = split_messages(text)
+    if len(messages) == 1:
+        return [parse(item, text)]
+    return [attempt(partial(parse, item, message)) for message in messages]

@@ -1,5 +1,9 @@
 """XML wire formats: NITF 3.x and NewsML-G2 (newsItem, newsMessage, packageItem).
 
+A newsMessage carries any number of items: each newsItem becomes a story of its own,
+a packageItem is set aside naming the items it references, and concept, planning,
+knowledge and catalog items are refused with a reason that names their class.
+
 Every document goes through defusedxml: entity declarations (billion laughs, XXE) and
 external references are refused with their own reason codes, and so is a DOCTYPE
 that points at a DTD on the network, except the standard IPTC ones (which are never
@@ -9,6 +13,7 @@ fetched; a parser here reads no DTD at all).
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 from xml.etree.ElementTree import Element, tostring
@@ -17,12 +22,12 @@ from xml.etree.ElementTree import ParseError as XMLSyntaxError
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from wirefeed.intake.parsers import ParseError, RawItem, parse_date
+from wirefeed.intake.parsers import Outcome, ParseError, RawItem, attempt, parse_date
+from wirefeed.intake.parsers.headlines import headlines_for
 from wirefeed.intake.parsers.wirecopy import clean_line, correction_in, fingerprint_uri
 from wirefeed.model import (
     Body,
     Creator,
-    Headline,
     PubStatus,
     Rendition,
     Story,
@@ -116,15 +121,13 @@ def _version(value: str) -> str:
 
 
 def _story(item: RawItem, uri: str, **fields: Any) -> Story:
-    headline = fields.pop("headline")
-    if not headline:
-        raise ParseError("no_headline", "the item has no headline")
     html = fields.pop("html")
+    headlines = headlines_for(fields.pop("headline"), fields.pop("abstract"), html)
     return Story(
         uri=uri,
         id=story_id_for(item.source, uri),
         source=item.source,
-        headlines=[Headline(value=headline)],
+        headlines=headlines,
         bodies=[Body(value=html)] if html else [],
         versioncreated=fields.pop("versioncreated") or item.received_at,
         **fields,
@@ -143,13 +146,15 @@ def parse_nitf(item: RawItem, root: Element) -> Story:
     issued = parse_date(_attr(root.find("head/docdata/date.issue"), "norm"))
     ednote = _attr(root.find("head/docdata/ed-msg"), "info")
     correction = _attr(root.find("head/docdata/correction"), "info")
+    abstract = _text(body_head.find("abstract")) if body_head is not None else ""
     html = _inner_html(body.find("body.content") if body is not None else None, doc_id)
-    if not html and body_head is not None:
-        html = paragraphs_to_html([_text(body_head.find("abstract"))])
+    if not html and abstract:
+        html = paragraphs_to_html([abstract])
     return _story(
         item,
-        doc_id or fingerprint_uri("nitf", item.source, headline),
+        doc_id or fingerprint_uri("nitf", item.source, headline or abstract or html),
         headline=headline,
+        abstract=abstract,
         html=html,
         version=_version(_attr(root.find("head/docdata/du-key"), "version")),
         versioncreated=issued,
@@ -229,10 +234,15 @@ def parse_news_item(item: RawItem, root: Element) -> Story:
     signals = [_attr(s, "qcode") for s in root.iterfind("itemMeta/signal")]
     ednote = _text(root.find("itemMeta/edNote"))
     html, renditions = _g2_body(root.find("contentSet"), guid)
+    descriptions = root.findall("contentMeta/description")
+    abstract = next(
+        (_text(d) for d in descriptions if _attr(d, "role").endswith(("summary", "abstract"))), ""
+    ) or next((_text(d) for d in descriptions if _text(d)), "")
     return _story(
         item,
         guid,
         headline=headline,
+        abstract=abstract,
         html=html,
         type=_G2_TYPES.get(item_class.rsplit(":", 1)[-1], "text"),
         version=_version(_attr(root, "version")),
@@ -260,21 +270,17 @@ def parse_news_item(item: RawItem, root: Element) -> Story:
     )  # fmt: skip
 
 
-_OTHER_G2_ITEMS = {"conceptItem", "planningItem", "knowledgeItem", "catalogItem"}
+# The reason code of each NewsML-G2 item class that is not a story.
+_OTHER_G2_ITEMS = {
+    "conceptItem": "concept_item",
+    "planningItem": "planning_item",
+    "knowledgeItem": "knowledge_item",
+    "catalogItem": "catalog_item",
+}
 
 
-def parse(item: RawItem, text: str) -> Story:
-    """Parse an XML wire document of any supported kind."""
-    root = parse_xml(text)
-    if root.tag == "newsMessage":
-        items = root.findall("itemSet/*")
-        news_items = [i for i in items if i.tag == "newsItem"]
-        if len(items) != 1 or not news_items:
-            raise ParseError(
-                "multiple_items",
-                f"a newsMessage with {len(items)} items; send one item per request",
-            )
-        root = news_items[0]
+def _parse_element(item: RawItem, root: Element) -> Story:
+    """One XML item: a NITF document or a NewsML-G2 item of a story-bearing class."""
     if root.tag == "nitf":
         return parse_nitf(item, root)
     if root.tag == "newsItem":
@@ -287,5 +293,19 @@ def parse(item: RawItem, text: str) -> Story:
             f"{': ' + ', '.join(refs[:5]) if refs else ''}); send the items themselves",
         )
     if root.tag in _OTHER_G2_ITEMS:
-        raise ParseError("unsupported_item", f"a NewsML-G2 {root.tag} is not a story")
+        raise ParseError(
+            _OTHER_G2_ITEMS[root.tag],
+            f"a NewsML-G2 {root.tag} ({_attr(root, 'guid') or 'no guid'}) is not a story",
+        )
     raise ParseError("unsupported_format", f"no parser for XML documents of type <{root.tag}>")
+
+
+def parse_items(item: RawItem, text: str) -> list[Outcome]:
+    """Parse an XML wire document of any supported kind: one item, or a newsMessage's items."""
+    root = parse_xml(text)
+    if root.tag != "newsMessage":
+        return [_parse_element(item, root)]
+    items = root.findall("itemSet/*")
+    if not items:
+        raise ParseError("empty", "a newsMessage without items")
+    return [attempt(partial(_parse_element, item, element)) for element in items]
