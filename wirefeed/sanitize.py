@@ -40,13 +40,16 @@ def paragraphs_to_html(paragraphs: list[str]) -> str:
     return "".join(f"<p>{html.escape(strip_xml_illegal(p))}</p>" for p in paragraphs if p)
 
 
-_TAG = re.compile(r"<[^>]+>")
+# A tag ends at the next "<" too, so a run of "<" costs linear work (it is quadratic
+# when each "<" may scan to the end of the text looking for ">").
+_TAG = re.compile(r"<[^<>]+>")
+_BREAK = re.compile(r"(?i)</(p|h\d|li|blockquote)>|<br\s*/?>")
 _SPACE = re.compile(r"\s+")
 
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML body: paragraphs become blank-line separated."""
-    with_breaks = re.sub(r"(?i)</(p|h\d|li|blockquote)>|<br\s*/?>", "\n\n", fragment)
+    with_breaks = _BREAK.sub("\n\n", fragment)
     text = html.unescape(_TAG.sub("", with_breaks))
     paragraphs = [_SPACE.sub(" ", p).strip() for p in text.split("\n\n")]
     return "\n\n".join(p for p in paragraphs if p)

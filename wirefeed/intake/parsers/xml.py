@@ -18,7 +18,12 @@ from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
 from wirefeed.intake.parsers import ParseError, RawItem, parse_date
-from wirefeed.intake.parsers.wirecopy import clean_line, correction_in, fingerprint_uri
+from wirefeed.intake.parsers.wirecopy import (
+    PARAGRAPH_BREAK,
+    clean_line,
+    correction_in,
+    fingerprint_uri,
+)
 from wirefeed.model import (
     Body,
     Creator,
@@ -34,6 +39,9 @@ from wirefeed.sanitize import clean_html, paragraphs_to_html, strip_xml_illegal
 # Hosts whose DTDs appear in real agency files; a DOCTYPE naming them is harmless
 # because no DTD is ever loaded.
 _KNOWN_DTD_HOSTS = {"www.nitf.org", "nitf.org", "www.iptc.org", "iptc.org", "www.w3.org"}
+
+
+_XML_DECLARATION = re.compile(r"^\s*+<\?xml[^>]*+\?>")
 
 
 class _WireXMLParser(DefusedXMLParser):
@@ -55,7 +63,7 @@ def parse_xml(text: str) -> Element:
     try:
         parser = _WireXMLParser()
         # The text is already decoded; a leftover encoding declaration would only confuse.
-        parser.feed(re.sub(r"^\s*<\?xml[^>]*\?>", "", strip_xml_illegal(text)))
+        parser.feed(_XML_DECLARATION.sub("", strip_xml_illegal(text)))
         root: Element = parser.close()
     except EntitiesForbidden as exc:
         raise ParseError(
@@ -192,7 +200,7 @@ def _g2_body(item: RawItem, content_set: Element | None) -> tuple[str, dict[str,
     inline_data = content_set.find("inlineData")
     if not html and inline_data is not None:
         html = paragraphs_to_html(
-            [clean_line(p) for p in re.split(r"\n\s*\n", "".join(inline_data.itertext()))]
+            [clean_line(p) for p in PARAGRAPH_BREAK.split("".join(inline_data.itertext()))]
         )
     renditions = {}
     for index, remote in enumerate(content_set.iterfind("remoteContent")):
