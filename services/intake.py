@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from services.auth import require_token
 from services.context import Context, get_context
@@ -22,24 +23,41 @@ def authorised(request: Request, context: Context = Depends(get_context)) -> Non
     require_token(request, context.settings.dev_token)
 
 
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``limit``."""
+    too_large = HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"payload over {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @router.post("", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(authorised)])
 async def submit_story(
     request: Request, source: str | None = None, context: Context = Depends(get_context)
 ) -> JSONResponse:
-    """Accept a story as text/plain or ninjs JSON; it is stored before it is queued."""
-    limit = context.settings.max_payload_bytes
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"payload over {limit} bytes")
-    payload = await request.body()
-    if len(payload) > limit:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"payload over {limit} bytes")
+    """Accept a story as text/plain or ninjs JSON; it is stored before it is queued.
+
+    The body is read as it streams and cut off at the size limit (413), chunked or not.
+    Storing and parsing run in a thread, the parse itself in a worker process within
+    the time budget (wirefeed/intake/budget.py), so nothing here holds the event loop.
+    """
+    payload = await read_body(request, context.settings.max_payload_bytes)
     item = RawItem(
         payload=payload,
         content_type=request.headers.get("content-type", ""),
         source=source or context.settings.default_source,
     )
     try:
-        receipt = receiving.receive(context.store, item)
+        receipt = await run_in_threadpool(
+            receiving.receive, context.store, item, context.parse_budget
+        )
     except receiving.Quarantined as exc:
         return JSONResponse(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -45,7 +45,7 @@ def show_item(item_id: str, context: Context = Depends(get_context)) -> dict[str
 def replay_item(item_id: str, context: Context = Depends(get_context)) -> JSONResponse:
     """Take the item through intake again; 422 with the reason if it is still refused."""
     try:
-        receipt = receiving.replay(context.store, item_id)
+        receipt = receiving.replay(context.store, item_id, context.parse_budget)
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such quarantined item") from None
     except receiving.Quarantined as still:

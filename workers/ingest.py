@@ -10,14 +10,22 @@ from wirefeed.ingest import ingesting, lifecycle
 from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.ingest.near_duplicates import NearDuplicateIndex
 from wirefeed.intake import dropbox, receiving, upstreams
+from wirefeed.intake.budget import ParseBudget
 from workers.app import celery_app, settings
 from workers.base import WirefeedTask
 
 
 class IngestTask(WirefeedTask):
-    """Adds the lifecycle's Redis-backed parts (embargo index, duplicate index)."""
+    """Adds the lifecycle's Redis-backed parts (embargo index, duplicate index) and the
+    parse budget: payloads are parsed in a process of their own that is killed when it
+    overruns, and the payload is quarantined as ``parse_timeout``."""
 
     abstract = True
+
+    @cached_property
+    def parse_budget(self) -> ParseBudget:
+        # One parse process per pool process: a task parses one payload at a time.
+        return ParseBudget(self.settings.parse_timeout_s, workers=1)
 
     @cached_property
     def lifecycle(self) -> lifecycle.Lifecycle:
@@ -42,7 +50,7 @@ def _hand_on(outcome: ingesting.IngestOutcome) -> None:
 def ingest_story(self: IngestTask, raw_key: str) -> str | None:
     """Parse and apply the payload at ``raw_key``; hand a new current version to enrichment."""
     try:
-        outcome = ingesting.ingest(self.store, raw_key, self.lifecycle)
+        outcome = ingesting.ingest(self.store, raw_key, self.lifecycle, budget=self.parse_budget)
     except receiving.Quarantined:
         return None
     _hand_on(outcome)
@@ -84,7 +92,10 @@ def sweep_inbox(self: IngestTask) -> int:
         return 0
     try:
         results = dropbox.sweep(
-            self.store, self.settings.default_source, self.settings.max_payload_bytes
+            self.store,
+            self.settings.default_source,
+            self.settings.max_payload_bytes,
+            budget=self.parse_budget,
         )
     finally:
         self.redis.delete("wirefeed:lock:inbox")

@@ -13,6 +13,7 @@ import json
 import mimetypes
 from dataclasses import dataclass
 
+from wirefeed.intake.budget import INLINE, ParseBudget
 from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import Quarantined, Receipt, receive
 from wirefeed.layout import INBOX_DONE, INBOX_FAILED, INBOX_PREFIX
@@ -44,7 +45,9 @@ def _content_type(name: str, stored: str) -> str:
     return _GUESSED_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or ""
 
 
-def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -> DropResult:
+def take_file(
+    store: BlobStore, key: str, default_source: str, max_bytes: int, budget: ParseBudget = INLINE
+) -> DropResult:
     """Take in one inbox file and move it to done/ or failed/."""
     blob = store.get(key)
     name = key.removeprefix(INBOX_PREFIX)
@@ -56,7 +59,7 @@ def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -
     else:
         item = RawItem(blob.body, _content_type(name, blob.content_type), source=source)
         try:
-            receipt = receive(store, item)
+            receipt = receive(store, item, budget)
         except Quarantined as refused:
             reason, detail = refused.reason, refused.detail
     target = (INBOX_FAILED if reason else INBOX_DONE) + name
@@ -74,7 +77,11 @@ def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -
 
 
 def sweep(
-    store: BlobStore, default_source: str, max_bytes: int, limit: int = 200
+    store: BlobStore,
+    default_source: str,
+    max_bytes: int,
+    limit: int = 200,
+    budget: ParseBudget = INLINE,
 ) -> list[DropResult]:
     """Take in up to ``limit`` inbox files; a storage error on one file skips only it."""
     results = []
@@ -82,7 +89,7 @@ def sweep(
         if key.startswith((INBOX_DONE, INBOX_FAILED)) or key.endswith("/"):
             continue
         try:
-            results.append(take_file(store, key, default_source, max_bytes))
+            results.append(take_file(store, key, default_source, max_bytes, budget))
         except NotFound:
             continue  # another sweep took it meanwhile
         except StorageError:

@@ -10,7 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from wirefeed.intake.parsers import ParseError, RawItem, parse
+from wirefeed.intake.budget import INLINE, ParseBudget
+from wirefeed.intake.parsers import ParseError, RawItem
 from wirefeed.intake.quarantine import get_record, quarantine, release
 from wirefeed.layout import raw_key as raw_key_for
 from wirefeed.model import Story, utcnow
@@ -60,9 +61,12 @@ def load_raw(store: BlobStore, key: str) -> RawItem:
     )
 
 
-def parse_or_quarantine(store: BlobStore, key: str, item: RawItem) -> Story:
+def parse_or_quarantine(
+    store: BlobStore, key: str, item: RawItem, budget: ParseBudget = INLINE
+) -> Story:
+    """Parse a stored payload within ``budget``; quarantine it (raising Quarantined) if not."""
     try:
-        return parse(item)
+        return budget.parse(item)
     except ParseError as error:
         record = quarantine(
             store,
@@ -75,19 +79,20 @@ def parse_or_quarantine(store: BlobStore, key: str, item: RawItem) -> Story:
         raise Quarantined(record.id, error) from error
 
 
-def receive(store: BlobStore, item: RawItem) -> Receipt:
+def receive(store: BlobStore, item: RawItem, budget: ParseBudget = INLINE) -> Receipt:
     """Intake: keep the payload, check that it parses, and note the story as received.
 
-    The payload is stored before anything else, so even an item that fails to parse is
-    kept (and quarantined, raising Quarantined) rather than lost.
+    The payload is stored before anything else, so even an item that fails to parse (or
+    overruns the parse ``budget``) is kept, and quarantined, raising Quarantined, rather
+    than lost.
     """
     key = store_raw(store, item)
-    story = parse_or_quarantine(store, key, item)
+    story = parse_or_quarantine(store, key, item, budget)
     record_stage(store, story.id, Stage.received, raw_key=key)
     return Receipt(story_id=story.id, raw_key=key)
 
 
-def replay(store: BlobStore, item_id: str) -> Receipt:
+def replay(store: BlobStore, item_id: str, budget: ParseBudget = INLINE) -> Receipt:
     """Take a quarantined item through intake again (after a fix); forget it on success.
 
     Raises NotFound for an unknown item and Quarantined (with the record updated to the
@@ -96,6 +101,6 @@ def replay(store: BlobStore, item_id: str) -> Receipt:
     record = get_record(store, item_id)
     if record is None:
         raise NotFound(item_id)
-    receipt = receive(store, load_raw(store, record.raw_key))
+    receipt = receive(store, load_raw(store, record.raw_key), budget)
     release(store, item_id)
     return receipt

@@ -26,6 +26,10 @@ class ParseError(ValueError):
         self.reason = reason
         self.detail = detail
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str]]:
+        # Parsing runs in worker processes (intake/budget.py): the error crosses back.
+        return ParseError, (self.reason, self.detail)
+
 
 @dataclass(frozen=True)
 class RawItem:
@@ -136,16 +140,22 @@ def _parsers() -> dict[str, FormatParser]:
 
 
 def parse(item: RawItem) -> Story:
-    """Parse a raw item into a canonical story, or raise ParseError (and nothing else)."""
+    """Parse a raw item into a canonical story, or raise ParseError (and nothing else).
+
+    Whatever goes wrong inside a parser is the payload's doing, so it becomes a
+    ParseError with a reason (and a quarantined 422), never a server error.
+    """
     if not item.payload.strip():
         raise ParseError("empty", "the payload is empty")
-    text = decode(item.payload, item.content_type)
-    fmt = sniff(text, item.content_type)
-    parser = _parsers()[fmt]
     try:
-        return parser(item, text)
+        text = decode(item.payload, item.content_type)
+        return _parsers()[sniff(text, item.content_type)](item, text)
     except ParseError:
         raise
+    except RecursionError as exc:
+        raise ParseError("too_deeply_nested", "the document nests too deeply to read") from exc
     except (ValueError, TypeError, KeyError, OverflowError, json.JSONDecodeError) as exc:
         # Pydantic's ValidationError is a ValueError: a story missing what it needs.
         raise ParseError("invalid_story", str(exc)[:500]) from exc
+    except Exception as exc:
+        raise ParseError("parser_failed", f"{type(exc).__name__}: {exc}"[:500]) from exc
