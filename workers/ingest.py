@@ -123,9 +123,14 @@ def poll_upstream(self: IngestTask, source_id: str) -> int:
     sources = {s.id: s for s in upstreams.load_sources(self.settings.upstreams_file)}
     if source_id not in sources:
         return 0
-    with httpx.Client(timeout=15, follow_redirects=True) as client:
+    with httpx.Client() as client:
         receipts = upstreams.poll_source(
-            self.store, sources[source_id], client, self.settings.max_payload_bytes
+            self.store,
+            sources[source_id],
+            client,
+            self.settings.max_payload_bytes,
+            self.settings.upstream_timeout_s,
+            self.parse_budget,
         )
     for receipt in receipts:
         celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])

@@ -89,12 +89,11 @@ def test_a_parser_failure_is_a_quarantined_422_not_a_500(
     client: TestClient, store: MemoryStore, sent: list[Any]
 ) -> None:
     depth = 100_000
-    nitf = (
-        "<nitf><head><title>Deep</title></head><body><body.content>"
-        + "<p>" * depth + "x" + "</p>" * depth + "</body.content></body></nitf>"
-    ).encode()  # fmt: skip
+    nested = "<p>" * depth + "x" + "</p>" * depth
+    nitf = f"<nitf><head><title>Deep</title></head><body><body.content>{nested}</body.content>"
+    nitf += "</body></nitf>"
     client.app.state.context.settings = Settings(dev_mode=True)  # type: ignore[attr-defined]
-    answer = client.post("/v1/stories", content=nitf, headers=AUTH)
+    answer = client.post("/v1/stories", content=nitf.encode(), headers=AUTH)
     assert answer.status_code == 422
     assert answer.json()["error"] == "too_deeply_nested"
     assert get_record(store, answer.json()["quarantine_id"]) is not None

@@ -29,8 +29,10 @@ from wirefeed.model import Story
 T = TypeVar("T")
 
 # Imported by the forkserver before it forks workers (what parsing needs).
-_PRELOAD = ["wirefeed.intake.parsers.xml", "wirefeed.intake.parsers.ninjs",
-            "wirefeed.intake.parsers.legacy", "wirefeed.intake.upstreams"]  # fmt: skip
+_PRELOAD = [
+    f"wirefeed.intake.{name}"
+    for name in ("parsers.xml", "parsers.ninjs", "parsers.legacy", "upstreams")
+]
 
 
 class ParseBudget:

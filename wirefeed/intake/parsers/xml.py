@@ -58,12 +58,17 @@ class _WireXMLParser(DefusedXMLParser):
             raise DTDForbidden(name, sysid, pubid)
 
 
+def without_xml_declaration(text: str) -> str:
+    """Decoded text without its XML declaration (whose encoding no longer applies)."""
+    return _XML_DECLARATION.sub("", text)
+
+
 def parse_xml(text: str) -> Element:
     """Parse XML text safely, with namespaces stripped from tags and attributes."""
     try:
         parser = _WireXMLParser()
         # The text is already decoded; a leftover encoding declaration would only confuse.
-        parser.feed(_XML_DECLARATION.sub("", strip_xml_illegal(text)))
+        parser.feed(without_xml_declaration(strip_xml_illegal(text)))
         root: Element = parser.close()
     except EntitiesForbidden as exc:
         raise ParseError(
