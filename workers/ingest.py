@@ -17,15 +17,16 @@ from workers.base import WirefeedTask
 
 class IngestTask(WirefeedTask):
     """Adds the lifecycle's Redis-backed parts (embargo index, duplicate index) and the
-    parse budget: payloads are parsed in a process of their own that is killed when it
-    overruns, and the payload is quarantined as ``parse_timeout``."""
+    parse budget: a parse that overruns is stopped and its payload quarantined as
+    ``parse_timeout``."""
 
     abstract = True
 
     @cached_property
     def parse_budget(self) -> ParseBudget:
-        # One parse process per pool process: a task parses one payload at a time.
-        return ParseBudget(self.settings.parse_timeout_s, workers=1)
+        # Under an alarm, in the task's own thread: a Celery pool process is daemonic and
+        # may not start processes. The task's hard time limit backs the alarm up.
+        return ParseBudget(self.settings.parse_timeout_s, isolate=False)
 
     @cached_property
     def lifecycle(self) -> lifecycle.Lifecycle:

@@ -1,21 +1,27 @@
-"""Parsing under a hard time budget, in processes that can be stopped.
+"""Parsing under a hard time budget.
 
 A parser stuck on hostile input (a regex, expat, nh3: CPU-bound code, much of it in C)
-cannot be interrupted from another thread, and a Python thread cannot be killed: a
-timeout on a thread only stops waiting, while the thread keeps a core busy for as long
-as the input lasts. A process can be killed. So the payload is parsed in a small pool
-of worker processes (pebble's ProcessPool): a task that overruns its budget has its
-process killed and replaced, and the caller gets ``ParseError("parse_timeout")``.
+cannot be stopped from another thread, and a Python thread cannot be killed: a timeout
+on a thread only stops the waiting, while the thread keeps a core busy for as long as
+the input lasts. A process can be killed. So there are two ways to keep a budget:
 
-The workers are forked from a forkserver that has imported the parsers once, so a
-replacement is ready in milliseconds and no worker inherits the threads and locks of
-the process that owns the pool (a web server's thread pool, a Celery child).
+- ``isolate=True`` (the API): the payload is parsed in a small pool of worker processes
+  (pebble's ProcessPool). A task that overruns has its process killed and replaced,
+  and the caller gets ``ParseError("parse_timeout")``. Workers are forked from a
+  forkserver that imported the parsers once, so a replacement is ready in milliseconds
+  and no worker inherits the threads and locks of the server process.
+- ``isolate=False`` (Celery pool processes, which are daemonic and may not have child
+  processes): the parse runs in the calling main thread under a SIGALRM timer. The
+  alarm interrupts Python code and the regex engine (which checks for signals as it
+  runs); C code that never returns is left to Celery's hard time limit, which kills
+  the pool process (settings.task_time_limit_s).
 """
 
 from __future__ import annotations
 
 import atexit
 import multiprocessing
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -35,16 +41,26 @@ _PRELOAD = [
 ]
 
 
+class _Overrun(BaseException):
+    """Raised by the alarm; a BaseException so no parser's ``except Exception`` eats it."""
+
+
+def _overrun(signum: int, frame: object) -> None:
+    raise _Overrun
+
+
 class ParseBudget:
     """Runs parse functions within ``seconds`` each, in ``workers`` processes.
 
     ``seconds=None`` runs them inline, in the caller's thread, with no budget (tests of
-    one function, tools). The pool starts on first use and is stopped at exit.
+    one function, tools). ``isolate=False`` runs them in the calling (main) thread under
+    an alarm instead of in processes. The pool starts on first use and stops at exit.
     """
 
-    def __init__(self, seconds: float | None, workers: int = 1) -> None:
+    def __init__(self, seconds: float | None, workers: int = 1, isolate: bool = True) -> None:
         self.seconds = seconds
         self.workers = max(1, workers)
+        self.isolate = isolate
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
 
@@ -64,6 +80,8 @@ class ParseBudget:
         """
         if self.seconds is None:
             return function(*args)
+        if not self.isolate:
+            return self._run_under_alarm(self.seconds, function, *args)
         future = self._get_pool().schedule(function, args=args, timeout=self.seconds)
         try:
             result: T = future.result()
@@ -75,6 +93,19 @@ class ParseBudget:
             # The worker died (a crash in C code, the memory limit): the payload did it.
             raise ParseError("parser_crashed", f"the parser process died: {exc}") from exc
         return result
+
+    def _run_under_alarm(self, seconds: float, function: Callable[..., T], *args: object) -> T:
+        previous = signal.signal(signal.SIGALRM, _overrun)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return function(*args)
+        except _Overrun as exc:
+            raise ParseError(
+                "parse_timeout", f"parsing took longer than {seconds:g}s and was stopped"
+            ) from exc
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
     def parse(self, item: RawItem) -> Story:
         """``parse(item)`` within the budget."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 
@@ -10,7 +11,12 @@ import pytest
 
 from tests.conftest import FIXTURES
 from wirefeed.intake.budget import ParseBudget
+from wirefeed.ingest.ingesting import ingest
 from wirefeed.intake.parsers import ParseError, RawItem
+from wirefeed.intake.quarantine import get_record
+from wirefeed.intake.receiving import Quarantined, store_raw
+from wirefeed.model import Story
+from wirefeed.storage import MemoryStore
 
 
 @pytest.fixture
@@ -60,3 +66,32 @@ def test_a_crashed_parser_process_is_a_parse_error(budget: ParseBudget) -> None:
 
 def test_no_budget_runs_inline() -> None:
     assert ParseBudget(None).run(os.getpid) == os.getpid()
+
+
+def test_without_isolation_an_alarm_stops_python_code_and_the_regex_engine() -> None:
+    budget = ParseBudget(0.5, isolate=False)
+    with pytest.raises(ParseError) as refused:
+        budget.run(time.sleep, 3600)
+    assert refused.value.reason == "parse_timeout"
+    catastrophic = re.compile(r"(a|a)*b")  # exponential: never finishes on 60 a's
+    with pytest.raises(ParseError) as refused:
+        budget.run(catastrophic.match, "a" * 60)
+    assert refused.value.reason == "parse_timeout"
+    assert budget.run(sum, [1, 2]) == 3  # the alarm is off again
+
+
+class Stalling(ParseBudget):
+    """A budget whose parse never finishes (a parser stuck on hostile input)."""
+
+    def parse(self, item: RawItem) -> Story:
+        self.run(time.sleep, 3600)
+        raise AssertionError("unreachable: the budget stops the sleep")
+
+
+def test_a_worker_parse_past_the_budget_quarantines_the_item(store: MemoryStore) -> None:
+    key = store_raw(store, RawItem(b"Headline\n\nBody."))
+    with pytest.raises(Quarantined) as refused:
+        ingest(store, key, budget=Stalling(0.5, isolate=False))
+    assert refused.value.reason == "parse_timeout"
+    record = get_record(store, refused.value.record_id)
+    assert record is not None and record.raw_key == key
