@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import FIXTURES
-from wirefeed.intake.budget import ParseBudget
 from wirefeed.ingest.ingesting import ingest
+from wirefeed.intake.budget import ParseBudget
 from wirefeed.intake.parsers import ParseError, RawItem
 from wirefeed.intake.quarantine import get_record
 from wirefeed.intake.receiving import Quarantined, store_raw
