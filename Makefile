@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging
+.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging fuzz
 
 $(STAMP): pyproject.toml requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +62,8 @@ bench-quick: install redis
 # every wrong tag.
 bench-tagging: install
 	$(BIN)/python -m bench.tagging $(ARGS)
+
+# Fuzzing: 10,000 mutated payloads of every format through parse and through intake on
+# a local stack; prints the outcomes and the slowest payloads (ARGS=--count N, --no-stack).
+fuzz: install redis
+	$(BIN)/python -m bench.fuzz $(ARGS)
