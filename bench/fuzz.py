@@ -100,14 +100,14 @@ def duplicate(rng: random.Random, data: bytes) -> bytes:
     spans = list(_ELEMENT.finditer(data)) or list(_JSON_VALUE.finditer(data))
     if spans:
         span = rng.choice(spans)
-        return data[: span.end()] + span.group(0) * rng.randint(1, 50) + data[span.end() :]
+        return data[: span.end()] + span.group(0) * rng.randint(1, 5) + data[span.end() :]
     start = rng.randrange(len(data) + 1)
     piece = data[start : start + rng.randint(1, 400)]
     return data[:start] + piece * rng.randint(2, 20) + data[start:]
 
 
 def nest(rng: random.Random, data: bytes) -> bytes:
-    depth = rng.choice([10, 100, 1000, 5000, 50_000])
+    depth = rng.choice([10, 100, 1000, 5000, 20_000])
     if elements := list(_ELEMENT.finditer(data)):
         span = rng.choice(elements)
         tag = span.group(1)
@@ -166,11 +166,20 @@ def payloads(count: int, seed: int) -> list[Payload]:
     return made
 
 
-def through_parse(items: list[Payload]) -> tuple[Counter[str], list[tuple[float, Payload]]]:
-    """Outcome of ``parse`` for each payload, and the slowest ones."""
+def through_parse(
+    items: list[Payload], max_bytes: int
+) -> tuple[Counter[str], list[tuple[float, Payload]]]:
+    """Outcome of ``parse`` for each payload, and the slowest ones.
+
+    Payloads over the intake size limit are counted, not parsed: intake refuses them
+    (413) before any parser sees them.
+    """
     outcomes: Counter[str] = Counter()
     timings = []
     for item in items:
+        if len(item.body) > max_bytes:
+            outcomes[f"over {max_bytes:,} bytes: never parsed (413 at intake)"] += 1
+            continue
         started = time.perf_counter()
         try:
             parse(RawItem(item.body, item.content_type, source="fuzz"))
@@ -266,7 +275,7 @@ def main() -> int:
         f"mutations applied: {dict(made)}"
     )
     failures = 0
-    outcomes, slowest = through_parse(items)
+    outcomes, slowest = through_parse(items, Settings().max_payload_bytes)
     show("parse", outcomes, slowest)
     failures += sum(n for o, n in outcomes.items() if o.startswith("NOT ALLOWED"))
     if not args.no_stack:
