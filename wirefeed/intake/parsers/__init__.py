@@ -16,6 +16,7 @@ from datetime import datetime
 from dateutil import parser as dateparser
 
 from wirefeed.model import Story, utcnow
+from wirefeed.sanitize import strip_xml_illegal
 
 
 class ParseError(ValueError):
@@ -139,6 +140,28 @@ def _parsers() -> dict[str, FormatParser]:
     return {"ninjs": ninjs.parse, "text": plaintext.parse, "xml": xml.parse, "legacy": legacy.parse}
 
 
+def _strip_illegal(value: object) -> object:
+    if isinstance(value, str):
+        return strip_xml_illegal(value)
+    if isinstance(value, dict):
+        return {key: _strip_illegal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_strip_illegal(item) for item in value]
+    return value
+
+
+def xml_safe(story: Story) -> Story:
+    """The story without characters XML forbids in any of its text fields.
+
+    Every format can carry control characters (a JSON escape, a flipped byte in a
+    header), and one in any field would make every feed the story lands in
+    unrenderable. Cleaned once here, for every field, however it was read.
+    """
+    dumped = story.model_dump(mode="json")
+    cleaned = _strip_illegal(dumped)
+    return story if cleaned == dumped else Story.model_validate(cleaned)
+
+
 def parse(item: RawItem) -> Story:
     """Parse a raw item into a canonical story, or raise ParseError (and nothing else).
 
@@ -149,7 +172,7 @@ def parse(item: RawItem) -> Story:
         raise ParseError("empty", "the payload is empty")
     try:
         text = decode(item.payload, item.content_type)
-        return _parsers()[sniff(text, item.content_type)](item, text)
+        return xml_safe(_parsers()[sniff(text, item.content_type)](item, text))
     except ParseError:
         raise
     except RecursionError as exc:

@@ -45,3 +45,16 @@ def test_7901_header_lines(header: str, priority: int, keywords: str) -> None:
 @pytest.mark.parametrize("header", ["", "FRANCE-POLITICS", "AFP0733 X POL", " " * 10_000])
 def test_not_a_7901_header_line(header: str) -> None:
     assert read_header(header) is None
+
+
+def test_no_text_field_keeps_a_character_xml_forbids() -> None:
+    doc = (
+        '{"uri": "urn:x:\\u0001", "version": "\\u0002", "headlines": [{"value": "Quake\\u0000"}],'
+        ' "ednote": "Corrects\\u001b", "language": "en\\u0008", "body_text": "Text\\u0007."}'
+    )
+    story = parse(RawItem(doc.encode(), "application/json"))
+    assert story.headline == "Quake"
+    assert (story.uri, story.version, story.ednote) == ("urn:x:", "", "Corrects")
+    assert story.language == "en"
+    plain = parse(RawItem(b"\x01AFP0733 4 POL 12 SL\x07UG\x1b\x02Headline\nText.\x03"))
+    assert plain.slugline == "SLUG"
