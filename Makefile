@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging \
-	validate-feeds
+	validate-feeds fuzz
 
 $(STAMP): pyproject.toml requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -76,3 +76,8 @@ validate-feeds: install
 		$(BIN)/python -m bench.hostile_feeds --out .run/validate-feeds && \
 		echo "validate-feeds: $(VALIDATOR) not found; documents written, not validated"; \
 	fi
+
+# Fuzzing: 10,000 mutated payloads of every format through parse and through intake on
+# a local stack; prints the outcomes and the slowest payloads (ARGS=--count N, --no-stack).
+fuzz: install redis
+	$(BIN)/python -m bench.fuzz $(ARGS)

@@ -286,12 +286,17 @@ def _poll_upstreams(store: BlobStore, fragments: list[str]) -> list[Receipt]:
 
     def serve(request: httpx.Request) -> httpx.Response:
         body, content_type = documents[request.url.path.rsplit(".", 1)[-1]]
-        return httpx.Response(200, content=body, headers={"content-type": content_type})
+        # A stream, as from the network: the fetch reads it chunk by chunk.
+        stream = httpx.ByteStream(body)
+        return httpx.Response(200, stream=stream, headers={"content-type": content_type})
 
     receipts = []
     with httpx.Client(transport=httpx.MockTransport(serve)) as client:
         for fmt in documents:
-            source = UpstreamSource(id=f"upstream-{fmt}", url=f"{UPSTREAM_BASE}/feed.{fmt}")
+            # A mock transport answers: no address to check.
+            source = UpstreamSource(
+                id=f"upstream-{fmt}", url=f"{UPSTREAM_BASE}/feed.{fmt}", allow_private=True
+            )
             receipts += poll_source(store, source, client, max_bytes=50_000_000)
     return receipts
 

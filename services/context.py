@@ -14,6 +14,7 @@ from wirefeed.editor.sessions import SessionStore
 from wirefeed.editor.users import UsersSource
 from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.intake.agencies import AgencySource
+from wirefeed.intake.budget import ParseBudget
 from wirefeed.publish.subscription_store import SubscriptionSource
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
@@ -41,6 +42,11 @@ class Context:
     def redis(self) -> redis.Redis:
         """A Redis client, made on first use."""
         return redis.Redis.from_url(self.settings.redis_url, socket_timeout=5)
+
+    @cached_property
+    def parse_budget(self) -> ParseBudget:
+        """The processes that parse payloads, each within the per-payload time budget."""
+        return ParseBudget(self.settings.parse_timeout_s, self.settings.parse_workers)
 
     @cached_property
     def subscriptions(self) -> SubscriptionSource:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from services.auth import Kind, Principal, sender
 from services.context import Context, get_context
@@ -33,6 +34,21 @@ def _refuse_source(context: Context, principal: Principal, named: str) -> HTTPEx
     return HTTPException(status.HTTP_403_FORBIDDEN, f"an agency key sends as {principal.name} only")
 
 
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``limit``."""
+    too_large = HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"payload over {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
 async def submit_story(
     request: Request,
@@ -43,17 +59,15 @@ async def submit_story(
     """Accept a delivery in any wire format; it is stored before its stories are queued.
 
     With an agency key the story's source is the agency: a ``source`` (query or payload)
-    naming anything else is refused with 403, and audited.
+    naming anything else is refused with 403, and audited. The body is read as it
+    streams and cut off at the size limit (413), chunked or not. Storing and parsing run
+    in a thread, the parse itself in a worker process within the time budget
+    (wirefeed/intake/budget.py), so nothing here holds the event loop.
     """
     agency = principal.name if principal.kind is Kind.agency else None
     if agency is not None and source not in (None, agency):
         raise _refuse_source(context, principal, source)
-    limit = context.settings.max_payload_bytes
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"payload over {limit} bytes")
-    payload = await request.body()
-    if len(payload) > limit:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"payload over {limit} bytes")
+    payload = await read_body(request, context.settings.max_payload_bytes)
     item = RawItem(
         payload=payload,
         content_type=request.headers.get("content-type", ""),
@@ -61,7 +75,9 @@ async def submit_story(
         agency=agency,
     )
     try:
-        results = receiving.receive_all(context.store, item)
+        results = await run_in_threadpool(
+            receiving.receive_all, context.store, item, context.parse_budget
+        )
     except receiving.ForeignSource as foreign:
         raise _refuse_source(context, principal, foreign.named) from None
     for result in results:

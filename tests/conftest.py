@@ -85,6 +85,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             # each; near-duplicate detection would hold back all but the first of the
             # session. It is tested on a real Redis in tests/wirefeed/test_lifecycle.py.
             "WIREFEED_NEAR_DUPLICATE_DISTANCE": "-1",
+            # The tests' WebSub hubs listen on loopback, which is refused by default.
+            "WIREFEED_WEBSUB_ALLOW_PRIVATE": "1",
         },
     )
     local.start()

@@ -139,14 +139,18 @@ def inert_text(text: str) -> str:
     return _MARKUP_START.sub(lambda m: m.group(0) + WORD_JOINER, strip_xml_illegal(text))
 
 
-# A tag, including quoted attribute values that contain ">".
-_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+# A tag, with quoted attribute values that may hold ">", but never past the next "<":
+# every match attempt stops there and the quantifiers are possessive, so a run of "<"
+# or of quotes costs linear work (a tag that may scan to the end of the text for each
+# "<" is quadratic).
+_TAG = re.compile(r"""<(?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+>""")
+_BREAK = re.compile(r"(?i)</(p|h\d|li|blockquote)>|<br\s*/?>")
 _SPACE = re.compile(r"\s+")
 
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML body: paragraphs become blank-line separated."""
-    with_breaks = re.sub(r"(?i)</(p|h\d|li|blockquote)>|<br\s*/?>", "\n\n", fragment)
+    with_breaks = _BREAK.sub("\n\n", fragment)
     text = html.unescape(_TAG.sub("", with_breaks))
     paragraphs = [_SPACE.sub(" ", p).strip() for p in text.split("\n\n")]
     return "\n\n".join(p for p in paragraphs if p)
@@ -165,10 +169,11 @@ def language_tag(value: str | None) -> str | None:
     ``en_US``, ``EN-gb`` and ``eng`` become ``en-US``, ``en-GB`` and ``en``; codes that
     are not languages (``zxx``, ``und``, private use) and unknown codes give None.
     """
-    if not value or not value.strip():
+    value = strip_xml_illegal(value or "").strip()
+    if not value:
         return None
     try:
-        found = langcodes.Language.get(value.strip().replace("_", "-"), normalize=True)
+        found = langcodes.Language.get(value.replace("_", "-"), normalize=True)
     except (langcodes.LanguageTagError, ValueError):
         return None
     language = found.language or ""

@@ -100,6 +100,19 @@ class Settings:
     # and per account, in each window before further attempts get a 429.
     auth_failures_per_window: int = 10
     auth_failure_window_s: int = 300
+    # Limits on untrusted input (README, "Limits"). Each payload is parsed in a worker
+    # process within parse_timeout_s; past it the process is killed and the payload is
+    # quarantined as parse_timeout. The API keeps parse_workers such processes.
+    parse_timeout_s: float = 10.0
+    parse_workers: int = 2
+    # Every Celery task: SoftTimeLimitExceeded is raised in it at the soft limit (and it
+    # is dead-lettered); its pool process is killed at the hard limit. Prefork pools only.
+    task_soft_time_limit_s: float = 300.0
+    task_time_limit_s: float = 360.0
+    # Upstream feed fetches: total time per poll, redirects and body included.
+    upstream_timeout_s: float = 30.0
+    # WebSub hubs on loopback, link-local or private addresses are refused unless allowed.
+    websub_allow_private: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

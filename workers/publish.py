@@ -131,7 +131,7 @@ def rebuild_feeds(self: EditTask, feed_id: str | None, job_id: str) -> list[str]
 )
 def ping_hub(self: PublishTask, hub: str, topic: str) -> None:
     """Tell one WebSub hub that a feed changed; retried with backoff, never blocks renders."""
-    ping(hub, topic, self.settings.websub_timeout_s)
+    ping(hub, topic, self.settings.websub_timeout_s, self.settings.websub_allow_private)
 
 
 @celery_app.task(name="publish.sweep_feeds", base=PublishTask, bind=True)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,6 +11,8 @@ from fastapi.testclient import TestClient
 from services.api import create_app
 from wirefeed.editor import audit
 from wirefeed.intake import agencies, receiving
+from wirefeed.intake.budget import ParseBudget
+from wirefeed.intake.quarantine import get_record
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
 
@@ -21,10 +25,11 @@ def sent() -> list[tuple[str, tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def client(store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]]) -> TestClient:
+def client(store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]]) -> Iterator[TestClient]:
     settings = Settings(dev_mode=True, max_payload_bytes=1000)
     app = create_app(settings, store, enqueue=lambda task, *args: sent.append((task, args)))
-    return TestClient(app)
+    yield TestClient(app)
+    app.state.context.parse_budget.close()  # the parse processes, if any were started
 
 
 def test_a_story_is_stored_then_queued_by_key(
@@ -65,6 +70,61 @@ def test_bad_payload_is_quarantined_with_a_reason(client: TestClient, sent: list
     assert answer.status_code == 422
     assert answer.json()["error"] == "invalid_ninjs"
     assert answer.json()["quarantine_id"]
+    assert sent == []
+
+
+def test_a_chunked_body_is_cut_off_at_the_limit_while_it_streams(
+    client: TestClient, sent: list[Any]
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        # No Content-Length: the size is only known by reading.
+        for _ in range(100):
+            yield b"x" * 300
+
+    answer = client.post("/v1/stories", content=chunks(), headers=AUTH)
+    assert answer.status_code == 413
+    assert sent == []
+
+
+def test_a_parser_failure_is_a_quarantined_422_not_a_500(
+    client: TestClient, store: MemoryStore, sent: list[Any]
+) -> None:
+    depth = 100_000
+    nested = "<p>" * depth + "x" + "</p>" * depth
+    nitf = f"<nitf><head><title>Deep</title></head><body><body.content>{nested}</body.content>"
+    nitf += "</body></nitf>"
+    client.app.state.context.settings = Settings(dev_mode=True)  # type: ignore[attr-defined]
+    answer = client.post("/v1/stories", content=nitf.encode(), headers=AUTH)
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "too_deeply_nested"
+    assert get_record(store, answer.json()["quarantine_id"]) is not None
+    assert sent == []
+
+
+T = TypeVar("T")
+
+
+class Stalling(ParseBudget):
+    """A budget whose parse never finishes (stands for a parser stuck on hostile input)."""
+
+    def run(self, function: Callable[..., T], *args: object) -> T:
+        super().run(time.sleep, 3600)
+        raise AssertionError("unreachable: the budget stops the sleep")
+
+
+def test_a_parse_over_the_budget_is_quarantined_as_parse_timeout(
+    client: TestClient, store: MemoryStore, sent: list[Any]
+) -> None:
+    budget = Stalling(1, workers=1)
+    client.app.state.context.parse_budget = budget  # type: ignore[attr-defined]
+    try:
+        answer = client.post("/v1/stories", content=b"Headline\n\nBody.", headers=AUTH)
+    finally:
+        budget.close()
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "parse_timeout"
+    record = get_record(store, answer.json()["quarantine_id"])
+    assert record is not None and record.reason == "parse_timeout"
     assert sent == []
 
 

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
+from wirefeed.intake.budget import INLINE
 from wirefeed.intake.parsers import ninjs
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
@@ -24,6 +25,8 @@ def sent() -> list[tuple[str, tuple[Any, ...]]]:
 @pytest.fixture
 def client(store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]]) -> TestClient:
     app = create_app(Settings(dev_mode=True), store, enqueue=lambda t, *a: sent.append((t, a)))
+    # Parsed in this process, so the test can patch the parser (the "fix" below).
+    app.state.context.parse_budget = INLINE
     return TestClient(app)
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from wirefeed.ingest.lifecycle import Lifecycle, carry_over, decide, is_held
 from wirefeed.ingest.near_duplicates import fingerprint
+from wirefeed.intake.budget import INLINE, ParseBudget
 from wirefeed.intake.receiving import load_raw, parse_or_quarantine
 from wirefeed.model import Story, utcnow
 from wirefeed.progress import Stage, load_state, record_stage
@@ -82,7 +83,11 @@ def _note_ignored(store: BlobStore, story_id: str, key: str, reason: str) -> Non
 
 
 def ingest(
-    store: BlobStore, key: str, lifecycle: Lifecycle | None = None, now: datetime | None = None
+    store: BlobStore,
+    key: str,
+    lifecycle: Lifecycle | None = None,
+    now: datetime | None = None,
+    budget: ParseBudget = INLINE,
 ) -> IngestOutcome:
     """Parse a stored payload and apply it to the story under the lifecycle rules.
 
@@ -92,7 +97,7 @@ def ingest(
     """
     lifecycle = lifecycle or Lifecycle()
     item = load_raw(store, key)
-    story = parse_or_quarantine(store, key, item)
+    story = parse_or_quarantine(store, key, item, budget)
     held = is_held(story, now or utcnow()) and lifecycle.embargoes is not None
 
     def attempt() -> IngestOutcome:

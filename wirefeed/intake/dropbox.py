@@ -18,6 +18,7 @@ import json
 import mimetypes
 from dataclasses import dataclass
 
+from wirefeed.intake.budget import INLINE, ParseBudget
 from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import ForeignSource, Quarantined, Receipt, receive_all
 from wirefeed.layout import INBOX_DONE, INBOX_FAILED, INBOX_PREFIX, split_item_key
@@ -50,7 +51,9 @@ def _content_type(name: str, stored: str) -> str:
     return _GUESSED_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or ""
 
 
-def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -> DropResult:
+def take_file(
+    store: BlobStore, key: str, default_source: str, max_bytes: int, budget: ParseBudget = INLINE
+) -> DropResult:
     """Take in one inbox file and move it to done/ or failed/."""
     blob = store.get(key)
     name = key.removeprefix(INBOX_PREFIX)
@@ -67,7 +70,7 @@ def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -
             blob.body, _content_type(name, blob.content_type), source=source, agency=agency
         )
         try:
-            results = receive_all(store, item)
+            results = receive_all(store, item, budget)
         except ForeignSource as foreign:
             results = []
             refused.append({"reason": "foreign_source", "detail": str(foreign)})
@@ -103,7 +106,11 @@ def take_file(store: BlobStore, key: str, default_source: str, max_bytes: int) -
 
 
 def sweep(
-    store: BlobStore, default_source: str, max_bytes: int, limit: int = 200
+    store: BlobStore,
+    default_source: str,
+    max_bytes: int,
+    limit: int = 200,
+    budget: ParseBudget = INLINE,
 ) -> list[DropResult]:
     """Take in up to ``limit`` inbox files; a storage error on one file skips only it."""
     results = []
@@ -111,7 +118,7 @@ def sweep(
         if key.startswith((INBOX_DONE, INBOX_FAILED)) or key.endswith("/"):
             continue
         try:
-            results.append(take_file(store, key, default_source, max_bytes))
+            results.append(take_file(store, key, default_source, max_bytes, budget))
         except NotFound:
             continue  # another sweep took it meanwhile
         except StorageError:

@@ -17,7 +17,8 @@ from datetime import datetime
 import structlog
 
 from wirefeed import metrics
-from wirefeed.intake.parsers import ParseError, RawItem, parse, parse_delivery
+from wirefeed.intake.budget import INLINE, ParseBudget
+from wirefeed.intake.parsers import ParseError, RawItem, parse_delivery
 from wirefeed.intake.quarantine import get_record, quarantine, release
 from wirefeed.layout import item_key, split_item_key
 from wirefeed.layout import raw_key as raw_key_for
@@ -113,14 +114,16 @@ def _set_aside(store: BlobStore, key: str, item: RawItem, error: ParseError) -> 
     return Quarantined(record.id, error)
 
 
-def parse_or_quarantine(store: BlobStore, key: str, item: RawItem) -> Story:
+def parse_or_quarantine(
+    store: BlobStore, key: str, item: RawItem, budget: ParseBudget = INLINE
+) -> Story:
     """The story of one stored item, or Quarantined raised with the item set aside.
 
     An agency's item that names another source is set aside as ``foreign_source``, so a
     replay or the reconciler cannot get around the check intake made.
     """
     try:
-        story = parse(item)
+        story = budget.parse(item)
         check_source(item, story)
     except ParseError as error:
         raise _set_aside(store, key, item, error) from error
@@ -137,7 +140,9 @@ def note_repairs(repairs: list[str], key: str, source: str) -> None:
         log.info("charset_repaired", kind=kind, count=count, raw_key=key, source=source)
 
 
-def receive_all(store: BlobStore, item: RawItem) -> list[Receipt | Quarantined]:
+def receive_all(
+    store: BlobStore, item: RawItem, budget: ParseBudget = INLINE
+) -> list[Receipt | Quarantined]:
     """Intake: keep the payload, parse every item it carries, note each story as received.
 
     The payload is stored before anything else, so even one that fails to parse is kept
@@ -149,7 +154,7 @@ def receive_all(store: BlobStore, item: RawItem) -> list[Receipt | Quarantined]:
     write into another's stories; ingest checks it again (replays, the reconciler).
     """
     try:
-        delivery = parse_delivery(item)
+        delivery = budget.run(parse_delivery, item)
         selected = delivery.selected(item.part)
     except ParseError as error:
         return [_set_aside(store, store_raw(store, item), item, error)]
@@ -170,18 +175,18 @@ def receive_all(store: BlobStore, item: RawItem) -> list[Receipt | Quarantined]:
     return results
 
 
-def receive(store: BlobStore, item: RawItem) -> Receipt:
+def receive(store: BlobStore, item: RawItem, budget: ParseBudget = INLINE) -> Receipt:
     """Intake of a payload of one item: its receipt, or Quarantined raised.
 
     Of a payload of several items (see ``receive_all``), the first item's result.
     """
-    first = receive_all(store, item)[0]
+    first = receive_all(store, item, budget)[0]
     if isinstance(first, Quarantined):
         raise first
     return first
 
 
-def replay(store: BlobStore, item_id: str) -> list[Receipt]:
+def replay(store: BlobStore, item_id: str, budget: ParseBudget = INLINE) -> list[Receipt]:
     """Take a quarantined item through intake again (after a fix); forget it on success.
 
     A whole payload that now reads as several items gives a receipt for each that
@@ -192,7 +197,7 @@ def replay(store: BlobStore, item_id: str) -> list[Receipt]:
     record = get_record(store, item_id)
     if record is None:
         raise NotFound(item_id)
-    results = receive_all(store, load_raw(store, record.raw_key))
+    results = receive_all(store, load_raw(store, record.raw_key), budget)
     receipts = [r for r in results if isinstance(r, Receipt)]
     if not receipts:
         raise next(r for r in results if isinstance(r, Quarantined))

@@ -21,8 +21,10 @@ import httpx
 import structlog
 from pydantic import BaseModel, Field
 
+from wirefeed.fetching import FetchError, fetch
+from wirefeed.intake.budget import INLINE, ParseBudget
 from wirefeed.intake.parsers import ParseError, RawItem, decode, parse_date
-from wirefeed.intake.parsers.xml import parse_xml
+from wirefeed.intake.parsers.xml import parse_xml, without_xml_declaration
 from wirefeed.intake.quarantine import quarantine
 from wirefeed.intake.receiving import (
     ForeignSource,
@@ -56,6 +58,11 @@ _WIRE_ROOTS = {
 
 log = structlog.get_logger(__name__)
 
+# The defusedxml check above stops at the first syntax error, so a junk line before a
+# DTD hides the DTD from it; feedparser's loose parser would then expand its entities.
+# These are looked for anywhere in the document instead.
+_ENTITY, _DOCTYPE = "<!entity", "<!doctype"
+
 
 class UpstreamSource(BaseModel):
     """One upstream feed."""
@@ -64,6 +71,11 @@ class UpstreamSource(BaseModel):
     url: str = Field(pattern=r"^https?://")
     interval_s: int = Field(default=300, ge=1)
     source: str | None = Field(default=None, description="Agency name; defaults to the id.")
+    allow_private: bool = Field(
+        default=False,
+        description="Fetch (and follow redirects to) loopback, private and link-local "
+        "addresses; refused unless set.",
+    )
 
 
 class UpstreamState(BaseModel):
@@ -182,6 +194,19 @@ def is_wire_document(body: bytes, content_type: str) -> bool:
     return False
 
 
+def refuse_declarations(text: str) -> None:
+    """Refuse entity declarations and internal DTD subsets wherever they appear."""
+    lowered = text.lower()
+    if _ENTITY in lowered:
+        raise ParseError("xml_entities_forbidden", "entity declarations are refused")
+    start = lowered.find(_DOCTYPE)
+    while start >= 0:
+        end = lowered.find(">", start)
+        if "[" in lowered[start : end if end >= 0 else len(lowered)]:
+            raise ParseError("xml_entities_forbidden", "a DTD internal subset is refused")
+        start = lowered.find(_DOCTYPE, start + 1)
+
+
 def feed_entries(body: bytes, content_type: str, base_url: str = "") -> list[dict[str, Any]]:
     """ninjs documents for the entries of an RSS, Atom or JSON Feed document.
 
@@ -198,16 +223,23 @@ def feed_entries(body: bytes, content_type: str, base_url: str = "") -> list[dic
             raise ParseError("invalid_feed", "a JSON Feed needs an items list")
         entries: list[Any] = [i for i in items if isinstance(i, dict)]
     else:
+        refuse_declarations(text)
         try:
             parse_xml(text)
         except ParseError as error:
             if error.reason in _HOSTILE_XML:
                 raise
-        # Entry HTML is sanitised by Wirefeed's own sanitizer (one set of rules, one
-        # HTML parser), which also resolves relative URLs; feedparser's are turned off.
-        headers = {"content-type": content_type, "content-location": base_url}
+        # feedparser reads exactly the text checked above: decoded once, here, and
+        # handed over as UTF-8, so no charset trick shows it something else. Entry HTML
+        # is sanitised by Wirefeed's own sanitizer (one set of rules, one HTML parser),
+        # which also resolves relative URLs against base_url; feedparser's are off.
+        mime = content_type.split(";")[0].strip() or "application/xml"
+        headers = {"content-type": f"{mime}; charset=utf-8", "content-location": base_url}
         parsed = feedparser.parse(
-            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+            without_xml_declaration(text).encode("utf-8"),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
         )
         if parsed.bozo and not parsed.entries:
             raise ParseError("invalid_feed", str(parsed.get("bozo_exception", "unreadable")))
@@ -216,51 +248,68 @@ def feed_entries(body: bytes, content_type: str, base_url: str = "") -> list[dic
 
 
 def poll_source(
-    store: BlobStore, source: UpstreamSource, client: httpx.Client, max_bytes: int
+    store: BlobStore,
+    source: UpstreamSource,
+    client: httpx.Client,
+    max_bytes: int,
+    timeout_s: float = 30.0,
+    budget: ParseBudget = INLINE,
 ) -> list[Receipt]:
-    """Fetch a source (conditionally) and take in its new or changed entries."""
+    """Fetch a source (conditionally) and take in its new or changed entries.
+
+    The fetch is bounded (addresses, size after decompression, total time; see
+    wirefeed/fetching.py), and so is the parse of the feed and of each entry (``budget``).
+    """
     state = _load_state(store, source.id)
     headers = {}
     if state.etag:
         headers["If-None-Match"] = state.etag
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
-    response = client.get(source.url, headers=headers)
-    state.polled_at = utcnow()
-    state.status = str(response.status_code)
     receipts: list[Receipt] = []
-    if response.status_code == 200 and len(response.content) <= max_bytes:
-        state.etag = response.headers.get("etag")
-        state.last_modified = response.headers.get("last-modified")
-        receipts = _take_entries(store, source, response)
-    elif response.status_code == 200:
-        state.status = f"refused: feed over {max_bytes} bytes"
-    store.put(
-        upstream_key(source.id), state.model_dump_json().encode(), content_type="application/json"
-    )
+    try:
+        response = fetch(
+            client,
+            source.url,
+            headers=headers,
+            max_bytes=max_bytes,
+            timeout_s=timeout_s,
+            allow_private=source.allow_private,
+        )
+    except FetchError as error:
+        state.status = f"refused: {error}"
+    else:
+        state.status = str(response.status_code)
+        if response.status_code == 200:
+            state.etag = response.headers.get("etag")
+            state.last_modified = response.headers.get("last-modified")
+            content_type = response.headers.get("content-type", "")
+            receipts = _take_entries(store, source, response.content, content_type, budget)
+    state.polled_at = utcnow()
+    store.put(upstream_key(source.id), state.model_dump_json().encode(),
+              content_type="application/json")  # fmt: skip
     return receipts
 
 
 def _take_entries(
-    store: BlobStore, source: UpstreamSource, response: httpx.Response
+    store: BlobStore, source: UpstreamSource, body: bytes, content_type: str, budget: ParseBudget
 ) -> list[Receipt]:
     agency = source.source or source.id
-    content_type = response.headers.get("content-type", "")
-    if is_wire_document(response.content, content_type):
-        item = RawItem(response.content, content_type, source=agency, agency=agency)
+    if is_wire_document(body, content_type):
+        item = RawItem(body, content_type, source=agency, agency=agency)
         if _already_received(store, item):
             return []
         try:
-            results = receive_all(store, item)
+            results = receive_all(store, item, budget)
         except ForeignSource as foreign:
             log.warning("upstream.foreign_source", source=source.id, error=str(foreign))
             return []
         return [r for r in results if isinstance(r, Receipt)]  # the rest are quarantined
     try:
-        docs = feed_entries(response.content, content_type, source.url)
+        docs = budget.run(feed_entries, body, content_type, source.url)
     except ParseError as error:
         # The feed document itself is kept and set aside, like any refused payload.
-        key = store_raw(store, RawItem(response.content, content_type, source=agency))
+        key = store_raw(store, RawItem(body, content_type, source=agency))
         quarantine(
             store,
             key,
@@ -277,7 +326,7 @@ def _take_entries(
         if _already_received(store, item):
             continue
         try:
-            receipts.append(receive(store, item))
+            receipts.append(receive(store, item, budget))
         except Quarantined:
             continue  # kept and listed in quarantine with its reason
     return receipts

@@ -21,6 +21,7 @@ from datetime import datetime
 from dateutil import parser as dateparser
 
 from wirefeed.model import Story, utcnow
+from wirefeed.sanitize import strip_xml_illegal
 
 
 class ParseError(ValueError):
@@ -30,6 +31,10 @@ class ParseError(ValueError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str]]:
+        # Parsing runs in worker processes (intake/budget.py): the error crosses back.
+        return ParseError, (self.reason, self.detail)
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,28 @@ def _parsers() -> dict[str, FormatParser]:
     }
 
 
+def _strip_illegal(value: object) -> object:
+    if isinstance(value, str):
+        return strip_xml_illegal(value)
+    if isinstance(value, dict):
+        return {key: _strip_illegal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_strip_illegal(item) for item in value]
+    return value
+
+
+def xml_safe(story: Story) -> Story:
+    """The story without characters XML forbids in any of its text fields.
+
+    Every format can carry control characters (a JSON escape, a flipped byte in a
+    header), and one in any field would make every feed the story lands in
+    unrenderable. Cleaned once here, for every field, however it was read.
+    """
+    dumped = story.model_dump(mode="json")
+    cleaned = _strip_illegal(dumped)
+    return story if cleaned == dumped else Story.model_validate(cleaned)
+
+
 def parse_delivery(item: RawItem) -> Delivery:
     """Every item a payload carries, each a story or a ParseError.
 
@@ -188,11 +215,16 @@ def parse_delivery(item: RawItem) -> Delivery:
         items = _parsers()[fmt](item, decoded.text)
     except ParseError:
         raise
+    except RecursionError as exc:
+        raise ParseError("too_deeply_nested", "the document nests too deeply to read") from exc
     except (ValueError, TypeError, KeyError, OverflowError, json.JSONDecodeError) as exc:
         raise ParseError("invalid_story", str(exc)[:500]) from exc
+    except Exception as exc:
+        raise ParseError("parser_failed", f"{type(exc).__name__}: {exc}"[:500]) from exc
     if not items:
         raise ParseError("empty", "the delivery carries no items")
-    return Delivery(items, list(decoded.repairs))
+    safe = [xml_safe(outcome) if isinstance(outcome, Story) else outcome for outcome in items]
+    return Delivery(safe, list(decoded.repairs))
 
 
 def parse(item: RawItem) -> Story:

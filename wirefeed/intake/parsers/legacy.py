@@ -29,6 +29,13 @@ from wirefeed.model import Story
 SOH, STX, ETX, EOT, SYN, US = "\x01", "\x02", "\x03", "\x04", "\x16", "\x1f"
 
 
+# Every pattern here runs on untrusted text, so none may backtrack more than linearly:
+# whitespace runs are matched possessively (``*+``, ``++``) or within one line, never by
+# two quantifiers that could share the same spaces (tests/wirefeed/test_regex_work.py
+# counts their steps on adversarial input).
+_TELEX_END = re.compile(r"\nNNNN\s*+$")
+
+
 @dataclass(frozen=True)
 class Frame:
     """The three parts of a framed message."""
@@ -42,7 +49,7 @@ def frame(message: str) -> Frame:
     """Split a message at its control characters (each part may be empty)."""
     message = message.replace("\r\n", "\n").replace("\r", "\n").lstrip(SYN + " \n")
     message = re.sub(r"^ZCZC", SOH, message)
-    message = re.sub(r"\nNNNN\s*$", ETX, message)
+    message = _TELEX_END.sub(ETX, message)
     header, stx, rest = message.partition(STX)
     if not stx:  # No STX: no header either, the whole message is text.
         header, rest = "", message
@@ -80,9 +87,9 @@ def _filed_at(trailer: str) -> datetime | None:
 
 # ANPA header: service level, story number, unit separator, selector code; then a line
 # with priority, category, slug ("am-Space-Film"), take key, filing date and word count.
-_ANPA_PRIORITY = re.compile(r"^\s*([a-z])\s+([a-z])\b", re.IGNORECASE | re.MULTILINE)
+_ANPA_PRIORITY = re.compile(r"^[^\S\n]*+([a-z])[^\S\n]++([a-z])\b", re.IGNORECASE | re.MULTILINE)
 _ANPA_SLUG = re.compile(r"\b(?:am|pm|bc|ap)-([\w.-]+)", re.IGNORECASE)
-_ANPA_DATE = re.compile(r"\s(\d{1,2}-\d{1,2})\s+\d{0,4}\s*$", re.MULTILINE)
+_ANPA_DATE = re.compile(r"\s(\d{1,2}-\d{1,2})(?:[^\S\n]++\d{1,4}+)?[^\S\n]*+$", re.MULTILINE)
 _WRITETHRU = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+ld\b", re.IGNORECASE)
 _ANPA_URGENCY = {"f": 1, "b": 2, "u": 3, "r": 5, "d": 6, "z": 7}
 
@@ -133,10 +140,41 @@ def parse_anpa(item: RawItem, parts: Frame) -> Story:
     )
 
 
-# IPTC 7901 header: source and sequence, priority digit, category, word count, keywords.
-_7901_HEADER = re.compile(
-    r"^\s*([A-Za-z]*)\s*(\d*)\s+(\d)\s+([A-Za-z]{1,3})\s+(\d{1,5})?\s*(.*)$", re.MULTILINE
-)
+# IPTC 7901 header line: source and sequence ("AFP0733" or "AFP 0733"), priority digit,
+# category (1-3 letters), word count (optional), then keywords. Read as words, not with
+# one regex: a pattern with several optional parts around whitespace backtracks
+# cubically on a long run of spaces.
+_7901_SOURCE = re.compile(r"[A-Za-z]*\d*")
+_7901_CATEGORY = re.compile(r"[A-Za-z]{1,3}")
+_7901_COUNT = re.compile(r"\d{1,5}")
+
+
+@dataclass(frozen=True)
+class Header7901:
+    """The parts of a 7901 header line that Wirefeed uses."""
+
+    priority: int
+    keywords: str
+
+
+def header_7901(header: str) -> Header7901 | None:
+    """The first header line shaped like ``AFP0733 4 POL 0087 KEYWORDS``, if any."""
+    for line in header.split("\n"):
+        words = line.split()
+        for lead in (0, 1, 2):  # words taken by the source and sequence
+            if len(words) < lead + 2 or not _7901_SOURCE.fullmatch("".join(words[:lead])):
+                continue
+            priority, category, rest = words[lead], words[lead + 1], words[lead + 2 :]
+            if not (len(priority) == 1 and priority.isdecimal()):
+                continue
+            if not _7901_CATEGORY.fullmatch(category):
+                continue
+            if rest and _7901_COUNT.fullmatch(rest[0]):
+                rest = rest[1:]
+            return Header7901(int(priority), " ".join(rest))
+    return None
+
+
 _NOT_FOR_PUBLICATION = re.compile(
     r"^[^\n]*not (?:intended )?for publication[\s:.-]*", re.IGNORECASE | re.MULTILINE
 )
@@ -151,9 +189,9 @@ def parse_7901(item: RawItem, parts: Frame) -> Story:
     text, ednote = "\n".join(lines), None
     if (note := _NOT_FOR_PUBLICATION.search(text)) is not None:
         text, ednote = text[: note.start()], clean_line(text[note.end() :])
-    header = _7901_HEADER.search(parts.header)
+    header = header_7901(parts.header)
     keywords = [clean_line(ln).strip("/") for ln in parts.header.split("\n")[1:] if ln.strip()]
-    slug = (header.group(6).strip() if header else "") or (keywords[0] if keywords else None)
+    slug = (header.keywords if header else "") or (keywords[0] if keywords else None)
     copy = read_copy(headline, [p for p in split_paragraphs(text) if not is_boilerplate(p)])
     return story_from_copy(
         item,
@@ -161,7 +199,7 @@ def parse_7901(item: RawItem, parts: Frame) -> Story:
         fingerprint_uri("7901", item.source, slug or copy.headline),
         created=_filed_at(parts.trailer),
         slugline=slug or None,
-        urgency=int(header.group(3)) if header and header.group(3) != "0" else None,
+        urgency=header.priority if header and header.priority else None,
         ednote=ednote or None,
     )
 

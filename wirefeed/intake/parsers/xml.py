@@ -24,7 +24,12 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from wirefeed.intake.parsers import Outcome, ParseError, RawItem, attempt, parse_date
 from wirefeed.intake.parsers.headlines import headlines_for
-from wirefeed.intake.parsers.wirecopy import clean_line, correction_in, fingerprint_uri
+from wirefeed.intake.parsers.wirecopy import (
+    PARAGRAPH_BREAK,
+    clean_line,
+    correction_in,
+    fingerprint_uri,
+)
 from wirefeed.model import (
     Body,
     Creator,
@@ -41,6 +46,9 @@ from wirefeed.sanitize import clean_html, paragraphs_to_html, strip_xml_illegal
 _KNOWN_DTD_HOSTS = {"www.nitf.org", "nitf.org", "www.iptc.org", "iptc.org", "www.w3.org"}
 
 
+_XML_DECLARATION = re.compile(r"^\s*+<\?xml[^>]*+\?>")
+
+
 class _WireXMLParser(DefusedXMLParser):
     """defusedxml with a DOCTYPE check instead of a blanket DTD ban."""
 
@@ -55,12 +63,17 @@ class _WireXMLParser(DefusedXMLParser):
             raise DTDForbidden(name, sysid, pubid)
 
 
+def without_xml_declaration(text: str) -> str:
+    """Decoded text without its XML declaration (whose encoding no longer applies)."""
+    return _XML_DECLARATION.sub("", text)
+
+
 def parse_xml(text: str) -> Element:
     """Parse XML text safely, with namespaces stripped from tags and attributes."""
     try:
         parser = _WireXMLParser()
         # The text is already decoded; a leftover encoding declaration would only confuse.
-        parser.feed(re.sub(r"^\s*<\?xml[^>]*\?>", "", strip_xml_illegal(text)))
+        parser.feed(without_xml_declaration(strip_xml_illegal(text)))
         root: Element = parser.close()
     except EntitiesForbidden as exc:
         raise ParseError(
@@ -200,7 +213,7 @@ def _g2_body(content_set: Element | None, base: str) -> tuple[str, dict[str, Ren
     inline_data = content_set.find("inlineData")
     if not html and inline_data is not None:
         html = paragraphs_to_html(
-            [clean_line(p) for p in re.split(r"\n\s*\n", "".join(inline_data.itertext()))]
+            [clean_line(p) for p in PARAGRAPH_BREAK.split("".join(inline_data.itertext()))]
         )
     renditions = {}
     for index, remote in enumerate(content_set.iterfind("remoteContent")):

@@ -492,10 +492,15 @@ def _dropbox(store: MemoryStore, name: str) -> list[str]:
 def _upstream(store: MemoryStore, name: str, case: Delivery) -> list[str]:
     def serve(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
-            200, content=(CORPUS / name).read_bytes(), headers={"content-type": case.content_type}
+            200,
+            stream=httpx.ByteStream((CORPUS / name).read_bytes()),
+            headers={"content-type": case.content_type},
         )
 
-    source = upstreams.UpstreamSource(id="agency", url="https://upstream.example/feed")
+    # A mock transport answers: no address to check.
+    source = upstreams.UpstreamSource(
+        id="agency", url="https://upstream.example/feed", allow_private=True
+    )
     with httpx.Client(transport=httpx.MockTransport(serve)) as client:
         receipts = upstreams.poll_source(store, source, client, SETTINGS.max_payload_bytes)
     return [receipt.raw_key for receipt in receipts]
