@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging
+.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging \
+	validate-feeds fuzz
 
 $(STAMP): pyproject.toml requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +63,21 @@ bench-quick: install redis
 # every wrong tag.
 bench-tagging: install
 	$(BIN)/python -m bench.tagging $(ARGS)
+
+# Feeds built from the samples, the format fixtures, the hostile corpus and odd inputs,
+# checked by the W3C Feed Validator when ../shared/tools/validate-feed is there (it is
+# not part of this repository; the project's own tests never need it).
+VALIDATOR ?= ../shared/tools/validate-feed
+validate-feeds: install
+	rm -rf .run/validate-feeds
+	@if [ -f "$(VALIDATOR)" ]; then \
+		$(BIN)/python -m bench.hostile_feeds --out .run/validate-feeds --validator "$(VALIDATOR)"; \
+	else \
+		$(BIN)/python -m bench.hostile_feeds --out .run/validate-feeds && \
+		echo "validate-feeds: $(VALIDATOR) not found; documents written, not validated"; \
+	fi
+
+# Fuzzing: 10,000 mutated payloads of every format through parse and through intake on
+# a local stack; prints the outcomes and the slowest payloads (ARGS=--count N, --no-stack).
+fuzz: install redis
+	$(BIN)/python -m bench.fuzz $(ARGS)

@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 README = ROOT / "README.md"
 TOKEN = "dev-token"
+EDITOR_TOKEN = "dev-token-editor"
 FORMATS = ("rss", "atom", "json")
 SKIPPED = "wirefeed_feed_uploads_skipped_total"
 # The synthetic corpus reuses sentences, so near-duplicate detection would hold back
@@ -332,7 +333,7 @@ def kill_propagation_s(stack: LocalStack, story_ids: list[str]) -> list[float]:
     """
     settings = Settings.from_env(stack.env())
     store = S3Store(settings, client=s3_client(stack))
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+    headers = {"Authorization": f"Bearer {EDITOR_TOKEN}"}
     took = []
     for story_id in story_ids:
         state = load_state(store, story_id)

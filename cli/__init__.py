@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import editor, ops, partners, quarantine, schemas, stack
+from cli import agencies, editor, ops, partners, quarantine, schemas, stack
 
 app = typer.Typer(help="Wirefeed: wire stories in, partner feeds out.", no_args_is_help=True)
 app.add_typer(stack.app, name="stack")
@@ -14,4 +14,5 @@ app.command("status")(ops.status)
 app.command("reconcile")(ops.reconcile)
 editor.register(app)
 app.add_typer(partners.app, name="partners")
+app.add_typer(agencies.app, name="agencies")
 app.add_typer(quarantine.app, name="quarantine")

@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import httpx
 import redis
 
+from wirefeed.intake.agencies import ensure_dev_agencies
 from wirefeed.messages import QUEUES
 from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
@@ -278,7 +279,8 @@ class LocalStack:
         wait_until(client.ping, 15, f"redis-server on port {port}")
 
     def start_s3(self) -> None:
-        """Start the embedded S3 endpoint (moto) unless one answers; create the bucket."""
+        """Start the embedded S3 endpoint (moto) unless one answers; create the bucket, and
+        in dev mode the dev agencies (``agency-a``, ``agency-b``) with their known keys."""
         url = urlparse(self.s3_endpoint_url)
         host, port = url.hostname or "127.0.0.1", url.port or 80
         if not port_open(host, port) and host in LOOPBACK:
@@ -290,7 +292,10 @@ class LocalStack:
             self.env(), s3_endpoint_url=self.s3_endpoint_url, s3_bucket=self.s3_bucket
         )
         with _credentials(self.env()):
-            S3Store(settings).ensure_bucket()
+            store = S3Store(settings)
+            store.ensure_bucket()
+            if settings.dev_mode:
+                ensure_dev_agencies(store)
 
     def start_workers(self) -> None:
         """Celery workers for each queue, each consuming only its own queue.

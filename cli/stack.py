@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 
 from cli.localstack import LocalStack, exit_on_sigterm
+from wirefeed.editor.users import dev_tokens
+from wirefeed.intake.agencies import DEV_AGENCIES
 from wirefeed.layout import feed_key
 from wirefeed.settings import Settings
 
@@ -67,7 +69,7 @@ def submit(
     settings = Settings.from_env()
     api_url = f"http://{settings.api_host}:{settings.api_port}"
     for path in files:
-        answer = submit_file(api_url, settings.dev_token, path, source)
+        answer = submit_file(api_url, settings.admin_token, path, source)
         console.print(f"{path.name}: story [bold]{answer['id']}[/] → {answer['status_url']}")
 
 
@@ -92,16 +94,28 @@ def stack_up(
     try:
         if samples is not None:
             files = sorted(p for p in samples.iterdir() if p.is_file())
-            ids = [submit_file(stack.api_url, settings.dev_token, p)["id"] for p in files]
+            # Each sample is sent by one of the dev agencies, with its own key, in turn.
+            agency_keys = list(DEV_AGENCIES.values())
+            ids = [
+                submit_file(stack.api_url, agency_keys[i % len(agency_keys)], p)["id"]
+                for i, p in enumerate(files)
+            ]
             console.print(f"Submitted {len(ids)} sample stories; waiting for the feeds…")
-            if not wait_published(stack.api_url, settings.dev_token, ids, timeout=120):
+            if not wait_published(stack.api_url, settings.admin_token, ids, timeout=120):
                 console.print("[yellow]Some samples are not published yet; see .run/logs/.")
         console.print("\n[bold green]Wirefeed is running.[/]")
         for fmt in ("rss", "atom", "json"):
             console.print(f"  Feed ({fmt}): {settings.public_url(feed_key('all', fmt))}")
         console.print(f"  API docs:    {stack.api_url}/docs")
         console.print(f"  Gateway:     {stack.gateway_url}/feeds/{{feed}}.rss (partner API key)")
-        console.print(f"  API token:   {settings.dev_token}  (Authorization: Bearer …)")
+        console.print(f"  Editor page: {stack.api_url}/editor/")
+        console.print("  Credentials (Authorization: Bearer …; see README, Who may do what):")
+        console.print(f"    admin token          {settings.admin_token}")
+        editors = dev_tokens(settings)
+        console.print(f"    editor               {editors['dev-editor']}")
+        console.print(f"    editor, admin role   {editors['dev-admin']}")
+        for name, key in DEV_AGENCIES.items():
+            console.print(f"    agency {name:<13} {key}")
         console.print(f"  Logs:        {stack.run_dir / 'logs'}")
         console.print("Press Ctrl-C to stop.")
         while True:

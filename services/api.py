@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services import editor, editor_web, intake, ops, partners, quarantine
+from services import agencies, editor, editor_web, intake, ops, partners, quarantine
 from services.context import Context, Enqueue, celery_enqueue
 from wirefeed import logs
 from wirefeed.settings import Settings
@@ -36,5 +36,6 @@ def create_app(
     app.include_router(editor.router)
     app.include_router(editor_web.router)
     app.include_router(partners.router)
+    app.include_router(agencies.router)
     app.include_router(quarantine.router)
     return app

@@ -14,15 +14,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
+from services import auth
 from services.context import Context, get_context
 from wirefeed.editor import audit, errors, jobs, story_actions, views
-from wirefeed.editor import replay as quarantine_replay
-from wirefeed.editor.users import Action, Directory, User
-from wirefeed.intake.quarantine import list_records, release
+from wirefeed.editor.replay import replay_quarantined
+from wirefeed.editor.users import Action, User
+from wirefeed.intake.quarantine import list_records
 from wirefeed.progress import load_state
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
-SESSION_COOKIE = "wirefeed_session"
 _ERROR_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "conflict": status.HTTP_409_CONFLICT,
@@ -30,28 +30,14 @@ _ERROR_STATUS = {
 }
 
 
-def directory(request: Request) -> Directory:
-    """The accounts, read once per app."""
-    found: Directory | None = getattr(request.app.state, "directory", None)
-    if found is None:
-        found = Directory.from_settings(get_context(request).settings)
-        request.app.state.directory = found
-    return found
+def current_user(principal: auth.Principal = Depends(auth.editor)) -> User:
+    """The editor behind the bearer token (or the web page's session cookie).
 
-
-def current_user(request: Request) -> User:
-    """The account behind the bearer token (or the web page's session cookie); 401 if none."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        token = request.cookies.get(SESSION_COOKIE, "")
-    user = directory(request).authenticate(token) if token else None
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "a valid editor token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return user
+    401 without one; 403 for another kind of credential, or for a change made with
+    the cookie from another origin.
+    """
+    assert principal.user is not None  # an editor principal always carries its account
+    return principal.user
 
 
 def authorise(
@@ -274,12 +260,11 @@ def replay(
     user: User = Depends(allowed(Action.replay)),
     context: Context = Depends(get_context),
 ) -> JobAccepted:
-    """Hand a quarantined item that parses now back to ingest; the job ends once queued."""
+    """Take a quarantined item through intake again and queue it; the job ends once queued."""
 
     def run() -> None:
-        replayed = quarantine_replay.check_replay(context.store, item_id)
-        context.enqueue("ingest.ingest_story", replayed.raw_key)
-        release(context.store, item_id)
+        for receipt in replay_quarantined(context.store, item_id):
+            context.enqueue("ingest.ingest_story", receipt.raw_key)
 
     job = start(context, user, Action.replay, run, None, detail=f"quarantine item {item_id}")
     return accepted(request, job)

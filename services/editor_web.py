@@ -1,7 +1,11 @@
 """The editor web page (``/editor``): server-rendered Jinja2 templates, with htmx for actions.
 
-Login takes an editor token and keeps it in an HttpOnly, SameSite=Strict cookie that
-the editor API also accepts. Actions go through the same code as the API
+Login takes an editor token (and, optionally, the user name it belongs to) and opens a
+server-side session (``wirefeed.editor.sessions``): the cookie carries a random session
+id, never the token, is HttpOnly and SameSite=Strict, and Secure when the service is
+reached over https. The editor API accepts the cookie too; any change made with it must
+come from this service's own origin. Failed logins are throttled per client address
+and per account. Actions go through the same code as the API
 (``services.editor.start``); the answer is a job fragment that polls itself until the
 job ends, so progress shows without reloading the page.
 """
@@ -16,29 +20,45 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
-from services import editor
+from services import auth, editor
 from services.context import Context, get_context
 from wirefeed.editor import audit, jobs, story_actions, views
 from wirefeed.editor.users import Action, User
 from wirefeed.layout import feed_key
 from wirefeed.progress import load_state
 from wirefeed.publish.publishing import load_feed_document
-from wirefeed.sanitize import html_to_text
+from wirefeed.sanitize import clean_html, html_to_text
 from wirefeed.stories import load_story
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def sanitised(fragment: str) -> Markup:
+    """Stored body HTML for a page: through the sanitizer again, never trusted as it is.
+
+    Relative URLs are dropped: on the editor's own origin they would reach its paths.
+    Every other value in the templates is text, which Jinja2 autoescapes.
+    """
+    return Markup(clean_html(fragment))
+
+
+templates.env.filters["sanitised"] = sanitised
 router = APIRouter(prefix="/editor", include_in_schema=False)
 
 
 def page_user(request: Request) -> User:
     """The logged-in editor; a visitor without a session is sent to the login form."""
     try:
-        return editor.current_user(request)
-    except HTTPException:
+        principal = auth.editor(request)
+    except HTTPException as refused:
+        if refused.status_code != status.HTTP_401_UNAUTHORIZED:
+            raise
         login = str(request.url_for("editor_login"))
         raise HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": login}) from None
+    return editor.current_user(principal)
 
 
 def render(request: Request, name: str, user: User | None, **values: Any) -> HTMLResponse:
@@ -60,30 +80,51 @@ def login_form(request: Request) -> HTMLResponse:
     return render(request, "login.html", None)
 
 
+def _secure(request: Request, public_url: str) -> bool:
+    """Whether the cookie must be Secure: the service is reached (or published) over https."""
+    proxied = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    return "https" in (request.url.scheme, proxied) or public_url.startswith("https://")
+
+
 @router.post("/login")
-def login(request: Request, token: Annotated[str, Form()]) -> Response:
-    """Check the token and start a cookie session."""
-    if editor.directory(request).authenticate(token.strip()) is None:
+def login(
+    request: Request,
+    token: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    context: Context = Depends(get_context),
+) -> Response:
+    """Check the token (and the name, when given) and open a session."""
+    name = name.strip()
+    names = [f"addr:{auth.client_address(request)}"] + ([f"account:{name}"] if name else [])
+    auth.throttled(context, "login", *names)
+    user = context.users.current().authenticate(token.strip())
+    if user is None or name not in ("", user.name):
+        context.throttle("login").failed(*names)
         page = render(request, "login.html", None, error="That token is not valid.")
         page.status_code = status.HTTP_401_UNAUTHORIZED
         return page
     response = RedirectResponse(request.url_for("editor_home"), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
-        editor.SESSION_COOKIE,
-        token.strip(),
+        auth.SESSION_COOKIE,
+        context.sessions.open(user),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
-        max_age=12 * 3600,
+        secure=_secure(request, context.settings.api_public_url),
+        path="/",
     )
     return response
 
 
-@router.get("/logout", name="editor_logout")
-def logout(request: Request) -> Response:
-    """End the session."""
+@router.post("/logout", name="editor_logout")
+def logout(
+    request: Request,
+    _: User = Depends(page_user),
+    context: Context = Depends(get_context),
+) -> Response:
+    """End the session, on the server too: the old cookie opens nothing after this."""
+    context.sessions.close(request.cookies.get(auth.SESSION_COOKIE, ""))
     response = RedirectResponse(request.url_for("editor_login"), status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(editor.SESSION_COOKIE)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
 
 

@@ -7,48 +7,43 @@ as ``Authorization: Bearer <key>``, or as HTTP Basic with the partner id as user
 
 from __future__ import annotations
 
-import base64
-import binascii
 from email.utils import parsedate_to_datetime
 
 import redis
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 
+from services import auth
+from services.context import Context, get_context
 from wirefeed.publish.ratelimit import RateLimiter
-from wirefeed.publish.subscription_store import SubscriptionSource, authenticate, readable_document
+from wirefeed.publish.subscription_store import readable_document
 from wirefeed.publish.subscriptions import Partner
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore, NotFound, S3Store
 
-_CHALLENGE = {"WWW-Authenticate": 'Basic realm="wirefeed", charset="UTF-8"'}
+# Failed keys are throttled per client address and claimed partner; the challenge asks
+# for HTTP Basic, which feed readers know.
+_partner_key = auth.require(
+    auth.Kind.partner, throttle="gateway", challenge='Basic realm="wirefeed", charset="UTF-8"'
+)
 
 
-def _presented_key(request: Request) -> tuple[str | None, str | None]:
-    """(claimed partner id, key) from the request's credentials."""
-    if key := request.headers.get("x-api-key"):
-        return None, key
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value:
-        return None, value.strip()
-    if scheme.lower() == "basic" and value:
-        try:
-            user, _, password = base64.b64decode(value.strip()).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None, None
-        return user or None, password
-    return None, None
+class Gateway(Context):
+    """What the gateway's routes share: the API's context, plus the request limiter."""
+
+    def __init__(self, settings: Settings, store: BlobStore, limiter: RateLimiter) -> None:
+        super().__init__(settings, store)
+        self.limiter = limiter
 
 
-def partner_of(request: Request) -> Partner:
+def partner_of(
+    principal: auth.Principal = Depends(_partner_key), context: Context = Depends(get_context)
+) -> Partner:
     """FastAPI dependency: the authenticated partner, within its rate limit."""
-    gateway: Gateway = request.app.state.gateway
-    claimed, key = _presented_key(request)
-    if not key:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "an API key is required", _CHALLENGE)
-    partner = authenticate(gateway.source.current().config, key)
-    if partner is None or (claimed is not None and claimed != partner.id):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the API key is not valid", _CHALLENGE)
-    retry_after = gateway.limiter.allow(partner.id, partner.rate_limit_per_minute)
+    assert isinstance(context, Gateway)
+    partner = context.subscriptions.current().config.partner(principal.name)
+    if partner is None:  # removed since the key was checked
+        raise auth.unauthenticated("the API key is not valid")
+    retry_after = context.limiter.allow(partner.id, partner.rate_limit_per_minute)
     if retry_after is not None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
@@ -56,16 +51,6 @@ def partner_of(request: Request) -> Partner:
             {"Retry-After": str(retry_after)},
         )
     return partner
-
-
-class Gateway:
-    """What the gateway's routes share: storage, live subscriptions, the limiter."""
-
-    def __init__(self, settings: Settings, store: BlobStore, limiter: RateLimiter) -> None:
-        self.settings = settings
-        self.store = store
-        self.source = SubscriptionSource(store, settings.config_refresh_s)
-        self.limiter = limiter
 
 
 def _not_modified(request: Request, etag: str, last_modified: str | None) -> bool:
@@ -90,8 +75,9 @@ def create_gateway_app(
 ) -> FastAPI:
     """Build the partner gateway."""
     settings = settings or Settings.from_env()
+    settings.check_for_service()
     app = FastAPI(title="Wirefeed partner gateway", version="1")
-    app.state.gateway = Gateway(
+    app.state.context = Gateway(
         settings,
         store or S3Store(settings),
         limiter or RateLimiter(redis.Redis.from_url(settings.redis_url)),
@@ -102,10 +88,14 @@ def create_gateway_app(
         return {"status": "ok"}
 
     @app.get("/feeds/{path:path}", tags=["feeds"])
-    def feed(request: Request, path: str, partner: Partner = Depends(partner_of)) -> Response:
+    def feed(
+        request: Request,
+        path: str,
+        partner: Partner = Depends(partner_of),
+        gateway: Context = Depends(get_context),
+    ) -> Response:
         """A feed document the partner may read; 304 when the client's copy is current."""
-        gateway: Gateway = request.app.state.gateway
-        key = readable_document(gateway.source.current().config, partner, path)
+        key = readable_document(gateway.subscriptions.current().config, partner, path)
         if key is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such feed")
         try:

@@ -14,7 +14,13 @@ from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore, S3Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = REPO / "schemas"
+# The dev credentials (README, "Who may do what"): the admin token, an editor's token,
+# and the keys of the two dev agencies that the local stack creates.
 TOKEN = "dev-token"
+EDITOR_TOKEN = "dev-token-editor"
+AGENCY_KEYS = {"agency-a": "dev-agency-a", "agency-b": "dev-agency-b"}
 # Stacks the session started: a test that times out reports what their children said.
 _STACKS: list[LocalStack] = []
 
@@ -79,6 +85,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             # each; near-duplicate detection would hold back all but the first of the
             # session. It is tested on a real Redis in tests/wirefeed/test_lifecycle.py.
             "WIREFEED_NEAR_DUPLICATE_DISTANCE": "-1",
+            # The tests' WebSub hubs listen on loopback, which is refused by default.
+            "WIREFEED_WEBSUB_ALLOW_PRIVATE": "1",
         },
     )
     local.start()
@@ -122,6 +130,15 @@ def api(stack: LocalStack) -> Iterator[httpx.Client]:
     """An HTTP client for the stack's API, authorised with the dev token."""
     with httpx.Client(
         base_url=stack.api_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def editor_api(stack: LocalStack) -> Iterator[httpx.Client]:
+    """An HTTP client for the stack's editor API, with the dev editor's token."""
+    with httpx.Client(
+        base_url=stack.api_url, headers={"Authorization": f"Bearer {EDITOR_TOKEN}"}, timeout=30
     ) as client:
         yield client
 

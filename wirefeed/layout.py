@@ -1,7 +1,8 @@
 """Where things live in the bucket: one function per kind of key.
 
 ``feeds/`` and ``stories/`` are public (partners read them); everything else is
-Wirefeed's own state.
+Wirefeed's own state. The canonical story is private; ``stories/{id}.json`` is its public
+copy, written when the story is published and absent while it is embargoed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,30 @@ def raw_key(sha256: str) -> str:
     return f"raw/{sha256}"
 
 
+STORY_PREFIX = "private/stories/"
+# One item of a multi-item payload is named by the payload's key and its position:
+# ``raw/{sha256}#{index}``. It is a name, not an object: the payload is stored once.
+_ITEM_SEPARATOR = "#"
+
+
+def item_key(payload_key: str, index: int) -> str:
+    """The key of the item at ``index`` in a payload of several items."""
+    return f"{payload_key}{_ITEM_SEPARATOR}{index}"
+
+
+def split_item_key(key: str) -> tuple[str, int | None]:
+    """The stored payload's key and the item's index (None when the key is a whole payload)."""
+    payload_key, separator, index = key.partition(_ITEM_SEPARATOR)
+    return payload_key, int(index) if separator and index.isdigit() else None
+
+
 def story_key(story_id: str) -> str:
-    """The current canonical story (or its kill tombstone), public as ninjs JSON."""
+    """The current canonical story (or its kill tombstone) as ninjs JSON; private."""
+    return f"{STORY_PREFIX}{story_id}.json"
+
+
+def public_story_key(story_id: str) -> str:
+    """The public copy of a published story (absent while it is embargoed)."""
     return f"stories/{story_id}.json"
 
 
@@ -40,6 +63,9 @@ def feed_state_key(feed_id: str) -> str:
 
 SUBSCRIPTIONS_KEY = "config/subscriptions.json"
 """Partners, feeds and hubs: the canonical subscription configuration."""
+
+AGENCIES_KEY = "config/agencies.json"
+"""The agencies that send stories, and the hashes of their keys."""
 
 
 def feed_base(feed_id: str, public: bool) -> str:

@@ -46,6 +46,12 @@ DEAD_LETTERS = Counter(
 QUARANTINED = Counter(
     "wirefeed_quarantined_total", "Items set aside for an operator, by reason.", ["reason"]
 )
+CHARSET_REPAIRS = Counter(
+    "wirefeed_charset_repairs_total",
+    "Payloads read differently from their declared charset, by kind of repair "
+    "(mislabelled_utf8, double_encoded); the raw payload itself is never changed.",
+    ["kind"],
+)
 FEED_RENDERS = Counter("wirefeed_feed_renders_total", "Feed renders, by feed.", ["feed"])
 FEED_UPLOADS = Counter(
     "wirefeed_feed_uploads_total",

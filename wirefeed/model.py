@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from wirefeed.sanitize import language_tag
+
 NINJS_PROFILE = "wirefeed-ninjs-2"
 
 
@@ -159,6 +161,13 @@ class Story(BaseModel):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str | None) -> str | None:
+        # Feeds carry the language as xml:lang: only a valid BCP 47 tag, else none
+        # (the language tagger may then find one).
+        return language_tag(value)
 
     @property
     def headline(self) -> str:

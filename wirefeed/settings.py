@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-DEFAULT_DEV_TOKEN = "dev-token"
+DEFAULT_ADMIN_TOKEN = "dev-token"
+# Outside dev mode the admin token must be at least this long (a random secret).
+MIN_TOKEN_LENGTH = 32
+# Environment variables that were renamed: the old name still works, with a warning.
+RENAMED_VARIABLES = {"WIREFEED_DEV_TOKEN": "WIREFEED_ADMIN_TOKEN"}
 
 
 class SettingsError(ValueError):
@@ -31,7 +36,9 @@ class Settings:
     s3_bucket: str = "wirefeed"
     s3_region: str = "us-east-1"
     dev_mode: bool = False
-    dev_token: str = DEFAULT_DEV_TOKEN
+    # The service (admin) token: agencies, partners, feeds, hubs, quarantine; it may
+    # also submit stories as any source. Editors, agencies and partners have their own.
+    admin_token: str = DEFAULT_ADMIN_TOKEN
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # Base URL under which partners see the bucket's public objects (feeds, stories).
@@ -87,12 +94,43 @@ class Settings:
     upstream_tick_s: float = 5.0
     # A file listing the upstream RSS/Atom/JSON feeds to poll (see README); empty: none.
     upstreams_file: str = ""
+    # -- who may do what (see README "Who may do what") ----------------------------------
+    # /metrics needs "Authorization: Bearer <metrics_token>" when set (else it is open).
+    metrics_token: str = ""
+    # The editor page's own public URL (e.g. https://wirefeed.example.com): state-changing
+    # requests made with the session cookie must come from this origin (or the Host's).
+    api_public_url: str = ""
+    # Editor sessions end after this long without a request.
+    editor_session_idle_s: int = 8 * 3600
+    # Failed logins (and failed partner keys at the gateway) allowed per client address,
+    # and per account, in each window before further attempts get a 429.
+    auth_failures_per_window: int = 10
+    auth_failure_window_s: int = 300
+    # Limits on untrusted input (README, "Limits"). Each payload is parsed in a worker
+    # process within parse_timeout_s; past it the process is killed and the payload is
+    # quarantined as parse_timeout. The API keeps parse_workers such processes.
+    parse_timeout_s: float = 10.0
+    parse_workers: int = 2
+    # Every Celery task: SoftTimeLimitExceeded is raised in it at the soft limit (and it
+    # is dead-lettered); its pool process is killed at the hard limit. Prefork pools only.
+    task_soft_time_limit_s: float = 300.0
+    task_time_limit_s: float = 360.0
+    # Upstream feed fetches: total time per poll, redirects and body included.
+    upstream_timeout_s: float = 30.0
+    # WebSub hubs on loopback, link-local or private addresses are refused unless allowed.
+    websub_allow_private: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from environment variables, then apply ``overrides``."""
         env = dict(os.environ if environ is None else environ)
+        for old, new in RENAMED_VARIABLES.items():
+            if old in env:
+                # FutureWarning, not DeprecationWarning: operators, not developers, see it.
+                message = f"{old} is deprecated; set {new} instead"
+                warnings.warn(message, FutureWarning, stacklevel=2)
+                env.setdefault(new, env[old])
         values: dict[str, Any] = {}
         plain_names = {"redis_url", "s3_endpoint_url", "s3_bucket"}
         for f in fields(cls):
@@ -134,8 +172,16 @@ class Settings:
 
     def check_for_service(self) -> None:
         """Refuse settings that are only safe on a developer's machine."""
-        if not self.dev_mode and self.dev_token == DEFAULT_DEV_TOKEN:
+        if self.dev_mode:
+            return
+        if self.admin_token == DEFAULT_ADMIN_TOKEN:
             raise SettingsError(
-                "WIREFEED_DEV_MODE is off but WIREFEED_DEV_TOKEN is the default; "
+                "WIREFEED_DEV_MODE is off but WIREFEED_ADMIN_TOKEN is the default; "
                 "set a secret token (or turn dev mode on for local use)."
+            )
+        if len(self.admin_token) < MIN_TOKEN_LENGTH:
+            raise SettingsError(
+                f"WIREFEED_ADMIN_TOKEN is shorter than {MIN_TOKEN_LENGTH} characters; "
+                "use a long random secret (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)."
             )

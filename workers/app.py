@@ -32,6 +32,11 @@ celery_app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
+    # No task may hang a worker (a hostile payload, a stalled upstream): past the soft
+    # limit SoftTimeLimitExceeded is raised in the task, past the hard one its pool
+    # process is killed. Both stay well under the visibility timeout.
+    task_soft_time_limit=settings.task_soft_time_limit_s,
+    task_time_limit=settings.task_time_limit_s,
     broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
     broker_connection_retry_on_startup=True,
     task_queues=[Queue(name) for name in QUEUES],

@@ -10,14 +10,24 @@ from wirefeed.ingest import ingesting, lifecycle
 from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.ingest.near_duplicates import NearDuplicateIndex
 from wirefeed.intake import dropbox, receiving, upstreams
+from wirefeed.intake.budget import ParseBudget
+from wirefeed.lease import lease
 from workers.app import celery_app, settings
 from workers.base import WirefeedTask
 
 
 class IngestTask(WirefeedTask):
-    """Adds the lifecycle's Redis-backed parts (embargo index, duplicate index)."""
+    """Adds the lifecycle's Redis-backed parts (embargo index, duplicate index) and the
+    parse budget: a parse that overruns is stopped and its payload quarantined as
+    ``parse_timeout``."""
 
     abstract = True
+
+    @cached_property
+    def parse_budget(self) -> ParseBudget:
+        # Under an alarm, in the task's own thread: a Celery pool process is daemonic and
+        # may not start processes. The task's hard time limit backs the alarm up.
+        return ParseBudget(self.settings.parse_timeout_s, isolate=False)
 
     @cached_property
     def lifecycle(self) -> lifecycle.Lifecycle:
@@ -42,7 +52,7 @@ def _hand_on(outcome: ingesting.IngestOutcome) -> None:
 def ingest_story(self: IngestTask, raw_key: str) -> str | None:
     """Parse and apply the payload at ``raw_key``; hand a new current version to enrichment."""
     try:
-        outcome = ingesting.ingest(self.store, raw_key, self.lifecycle)
+        outcome = ingesting.ingest(self.store, raw_key, self.lifecycle, budget=self.parse_budget)
     except receiving.Quarantined:
         return None
     _hand_on(outcome)
@@ -80,17 +90,18 @@ celery_app.conf.beat_schedule.update(
 @celery_app.task(name="ingest.sweep_inbox", base=IngestTask, bind=True)
 def sweep_inbox(self: IngestTask) -> int:
     """Periodic: take in the files of the S3 drop box (one sweep at a time)."""
-    if not self.redis.set("wirefeed:lock:inbox", "1", nx=True, ex=300):
-        return 0
-    try:
+    with lease(self.redis, "inbox:sweep") as held:
+        if held is None:
+            return 0
         results = dropbox.sweep(
-            self.store, self.settings.default_source, self.settings.max_payload_bytes
+            self.store,
+            self.settings.default_source,
+            self.settings.max_payload_bytes,
+            budget=self.parse_budget,
         )
-    finally:
-        self.redis.delete("wirefeed:lock:inbox")
     for result in results:
-        if result.receipt is not None:
-            celery_app.send_task("ingest.ingest_story", args=[result.receipt.raw_key])
+        for receipt in result.receipts:
+            celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
     return len(results)
 
 
@@ -112,9 +123,14 @@ def poll_upstream(self: IngestTask, source_id: str) -> int:
     sources = {s.id: s for s in upstreams.load_sources(self.settings.upstreams_file)}
     if source_id not in sources:
         return 0
-    with httpx.Client(timeout=15, follow_redirects=True) as client:
+    with httpx.Client() as client:
         receipts = upstreams.poll_source(
-            self.store, sources[source_id], client, self.settings.max_payload_bytes
+            self.store,
+            sources[source_id],
+            client,
+            self.settings.max_payload_bytes,
+            self.settings.upstream_timeout_s,
+            self.parse_budget,
         )
     for receipt in receipts:
         celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])

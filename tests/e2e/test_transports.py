@@ -133,7 +133,10 @@ def test_upstream_feed_is_polled_conditionally(
     stack: LocalStack, upstream: str, stack_settings: Settings
 ) -> None:
     config = Path(stack.env()["WIREFEED_UPSTREAMS_FILE"])
-    config.write_text(f'[[source]]\nid = "ferries"\nurl = "{upstream}"\ninterval_s = 1\n')
+    config.write_text(
+        f'[[source]]\nid = "ferries"\nurl = "{upstream}"\ninterval_s = 1\n'
+        "allow_private = true\n"  # the test's upstream listens on loopback
+    )
     try:
         wait_for(lambda: "Ferry service resumes" in feed_titles(stack_settings), timeout=60)
         wait_for(lambda: any("If-None-Match" in r for r in UpstreamFeed.requests), timeout=30)

@@ -12,6 +12,7 @@ from wirefeed.editor.users import Role, add_user
 from wirefeed.intake.parsers import RawItem, parse
 from wirefeed.intake.quarantine import get_record, quarantine
 from wirefeed.intake.receiving import store_raw
+from wirefeed.layout import story_key
 from wirefeed.model import PubStatus
 from wirefeed.progress import Stage, record_stage
 from wirefeed.settings import Settings
@@ -19,7 +20,7 @@ from wirefeed.storage import MemoryStore
 from wirefeed.stories import load_story, save_story
 
 Sent = list[tuple[str, tuple[Any, ...]]]
-ADMIN = {"Authorization": "Bearer dev-token"}
+ADMIN = {"Authorization": "Bearer dev-token-editor-admin"}
 EDITOR = {"Authorization": "Bearer dev-token-editor"}
 
 
@@ -197,7 +198,7 @@ def test_kill_leaves_a_final_tombstone(
     assert story.pubstatus is PubStatus.canceled
     assert (story.bodies, story.subjects, story.version) == ([], [], "2")
     assert story.ednote == "Killed: Legal"
-    assert "Soyuz" not in store.get(f"stories/{story_id}.json").body.decode()
+    assert "Soyuz" not in store.get(story_key(story_id)).body.decode()
     refused = client.post(
         f"/v1/editor/stories/{story_id}/correct", json={"note": "undo"}, headers=EDITOR
     )

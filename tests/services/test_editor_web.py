@@ -1,18 +1,24 @@
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from services.api import create_app
+from tests import hostile_html
 from wirefeed.editor import story_actions
+from wirefeed.editor.users import Role, add_user
 from wirefeed.ingest.ingesting import ingest
 from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import store_raw
-from wirefeed.model import Tag
+from wirefeed.model import Body, Headline, Story, Tag
 from wirefeed.publish.publishing import update_feed
 from wirefeed.publish.subscription_store import save_config
 from wirefeed.publish.subscriptions import (
@@ -26,11 +32,16 @@ from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
 from wirefeed.stories import load_story, save_story
 
+ORIGIN = {"Origin": "http://testserver"}
+
 
 @pytest.fixture
-def client(store: MemoryStore) -> TestClient:
-    app = create_app(Settings(dev_mode=True), store, enqueue=lambda task, *args: None)
-    return TestClient(app)
+def client(store: MemoryStore, redis_url: str) -> TestClient:
+    # Sessions and login throttling live in Redis: a real one, of the test session's own.
+    settings = Settings(dev_mode=True, redis_url=redis_url, auth_failures_per_window=1000)
+    app = create_app(settings, store, enqueue=lambda task, *args: None)
+    # A browser sends the page's own Origin with every form post.
+    return TestClient(app, headers=ORIGIN)
 
 
 @pytest.fixture
@@ -97,7 +108,7 @@ def test_an_admin_action_is_refused_in_place_for_an_editor(client: TestClient) -
 def test_the_feed_preview_renders_the_feed_document(
     client: TestClient, store: MemoryStore, story_id: str
 ) -> None:
-    _login(client, "dev-token")
+    _login(client, "dev-token-editor-admin")
     assert client.get("/editor/feeds/nope").status_code == 404
     page = client.get("/editor/feeds/all")
     assert page.status_code == 200
@@ -154,3 +165,134 @@ def test_a_headline_correction_leaves_the_machine_subjects_alone(
     assert corrected is not None and corrected.headline == "Soyuz crew lands"
     assert corrected.subjects == subjects  # the same machine tags, not editor ones
     assert corrected.body_html == story.body_html
+
+
+HOSTILE = '<img src=x onerror=alert(1)><a href="/editor/logout">out</a><svg onload=alert(2)>'
+
+
+def _active_parts(page: str) -> list[str]:
+    """Scripts other than the page's own htmx, handlers, and script URLs in an editor page."""
+    found = []
+    for element in hostile_html.parse(page).iter():
+        if not isinstance(element.tag, str):
+            continue
+        name = element.tag.rsplit("}", 1)[-1]
+        if name in {"svg", "math", "iframe", "object", "embed", "base"}:
+            found.append(name)
+        if name == "script" and not (element.get("src") or "").endswith("/htmx.min.js"):
+            found.append("script")
+        for attribute, value in element.attrib.items():
+            if attribute.lower().startswith("on"):
+                found.append(attribute)
+            if attribute in {"href", "src", "action"} and "javascript:" in value.lower():
+                found.append(value)
+            if attribute == "href" and value == "/editor/logout":  # the body's, not the menu's
+                found.append("a body link into the editor")
+    return found
+
+
+def test_editor_pages_show_hostile_stories_as_text(client: TestClient, store: MemoryStore) -> None:
+    # Stored as an older version (or another path) might have left it: body unsanitised.
+    story = Story(
+        uri="urn:hostile:1",
+        id="hostile1",
+        source="wire",
+        versioncreated=datetime.now(UTC),
+        headlines=[Headline(value=HOSTILE)],
+        bodies=[Body(value=f"<p>Body {HOSTILE}</p>")],
+        ednote=f"Corrects {HOSTILE}",
+        correction_note=f"Note {HOSTILE}",
+        by=HOSTILE,
+        subjects=[Tag(name=HOSTILE)],
+        keywords=[HOSTILE],
+    )
+    save_story(store, story)
+    update_feed(store, Settings(dev_mode=True), Subscriptions(), "all", ["hostile1"])
+    _login(client)
+    for path in ("/editor/", "/editor/stories/hostile1", "/editor/feeds/all"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert not _active_parts(page.text), (path, _active_parts(page.text))
+        # The plain-text fields read as the text they are.
+        assert html.escape(HOSTILE, quote=False) in page.text.replace("&#34;", '"'), path
+
+
+def _session(client: TestClient) -> str:
+    return client.cookies["wirefeed_session"]
+
+
+def test_the_cookie_is_a_server_session_not_the_token(client: TestClient, redis_url: str) -> None:
+    answer = client.post(
+        "/editor/login", data={"token": "dev-token-editor"}, follow_redirects=False
+    )
+    cookie = answer.headers["set-cookie"]
+    assert "dev-token-editor" not in cookie
+    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    assert "secure" not in cookie.lower()  # plain http here; https below
+    key = "wirefeed:session:" + hashlib.sha256(_session(client).encode()).hexdigest()
+    ttl = redis.Redis.from_url(redis_url).ttl(key)
+    assert 0 < ttl <= 8 * 3600  # idle expiry, the default eight hours
+    assert client.get("/editor/").status_code == 200
+
+
+def test_the_cookie_is_secure_over_https(store: MemoryStore, redis_url: str) -> None:
+    settings = Settings(dev_mode=True, redis_url=redis_url, api_public_url="https://wf.example")
+    client = TestClient(create_app(settings, store, enqueue=lambda *a: None))
+    answer = client.post(
+        "/editor/login", data={"token": "dev-token-editor"}, follow_redirects=False
+    )
+    assert "secure" in answer.headers["set-cookie"].lower()
+
+
+def test_logout_ends_the_session_on_the_server(client: TestClient) -> None:
+    _login(client)
+    old = _session(client)
+    answer = client.post("/editor/logout", follow_redirects=False)
+    assert answer.status_code == 303
+    client.cookies.set("wirefeed_session", old)  # a copy of the cookie, kept
+    assert client.get("/editor/", follow_redirects=False).status_code == 303
+    assert client.get("/v1/editor/stories").status_code == 401
+
+
+def test_changes_with_the_cookie_must_come_from_this_origin(
+    client: TestClient, story_id: str
+) -> None:
+    _login(client)
+    api, page = f"/v1/editor/stories/{story_id}/republish", f"/editor/stories/{story_id}/republish"
+    for origin in ({"Origin": "https://evil.example"}, {"Origin": ""}):
+        for url in (api, page):
+            assert client.post(url, headers=origin).status_code == 403, (url, origin)
+    referer = {"Origin": "", "Referer": f"http://testserver/editor/stories/{story_id}"}
+    assert client.post(api, headers=referer).status_code == 202
+    assert client.get("/v1/editor/stories", headers={"Origin": "https://evil.example"}).is_success
+
+
+def test_removing_or_rekeying_an_account_ends_its_sessions(
+    store: MemoryStore, redis_url: str, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.json"
+    token = add_user(users, "ann", [Role.editor])
+    settings = Settings(dev_mode=True, redis_url=redis_url, users_file=str(users))
+    client = TestClient(create_app(settings, store, enqueue=lambda *a: None), headers=ORIGIN)
+    _login(client, token)
+    assert client.get("/editor/", follow_redirects=False).status_code == 200
+    add_user(users, "ann", [Role.editor])  # re-keyed: the old token and its sessions end
+    time.sleep(1.1)  # the file is checked at most once a second
+    assert client.get("/editor/", follow_redirects=False).status_code == 303
+
+
+def test_failed_logins_are_throttled_per_address_and_account(
+    store: MemoryStore, redis_url: str
+) -> None:
+    shared = redis.Redis.from_url(redis_url)  # other tests fail logins on purpose too
+    for key in shared.scan_iter("wirefeed:authfail:login:*"):
+        shared.delete(key)
+    settings = Settings(dev_mode=True, redis_url=redis_url, auth_failures_per_window=3)
+    client = TestClient(create_app(settings, store, enqueue=lambda *a: None))
+    for _ in range(3):
+        wrong = {"name": "dev-editor", "token": "guess"}
+        assert client.post("/editor/login", data=wrong).status_code == 401
+    right = {"name": "dev-editor", "token": "dev-token-editor"}
+    throttled = client.post("/editor/login", data=right)
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"]) > 0

@@ -47,7 +47,9 @@ def keys(store: MemoryStore) -> dict[str, str]:
 @pytest.fixture
 def client(store: MemoryStore, redis_url: str) -> TestClient:
     limiter = RateLimiter(redis.Redis.from_url(redis_url))
-    return TestClient(create_gateway_app(Settings(dev_mode=True), store, limiter))
+    # Failed keys are throttled per client address; these tests fail on purpose often.
+    settings = Settings(dev_mode=True, redis_url=redis_url, auth_failures_per_window=1000)
+    return TestClient(create_gateway_app(settings, store, limiter))
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -152,5 +154,21 @@ def test_a_revoked_key_stops_working(
     key = keys["zeta_key"]
     partners.revoke_partner_key(store, keys["zeta"], key.split("_")[1])
     # The gateway re-reads the configuration when it changes (refresh_s, default 5 s).
-    client.app.state.gateway.source.refresh_s = 0  # type: ignore[attr-defined]
+    client.app.state.context.subscriptions.refresh_s = 0  # type: ignore[attr-defined]
     assert client.get("/feeds/zeta-feed.rss", headers={"X-API-Key": key}).status_code == 401
+
+
+def test_failed_keys_are_throttled_per_address(
+    store: MemoryStore, redis_url: str, keys: dict[str, str]
+) -> None:
+    shared = redis.Redis.from_url(redis_url)  # other tests fail on purpose too
+    for key in shared.scan_iter("wirefeed:authfail:gateway:*"):
+        shared.delete(key)
+    settings = Settings(dev_mode=True, redis_url=redis_url, auth_failures_per_window=3)
+    limiter = RateLimiter(shared)
+    client = TestClient(create_gateway_app(settings, store, limiter))
+    for _ in range(3):
+        assert client.get("/feeds/all.rss", headers={"X-API-Key": "wf_x_guess"}).status_code == 401
+    throttled = client.get("/feeds/all.rss", headers={"X-API-Key": keys["acme_key"]})
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"]) > 0

@@ -31,16 +31,34 @@ def test_public_urls_are_absolute_and_default_to_the_bucket() -> None:
     assert cdn.public_url("feeds/all.rss") == "https://cdn.example.com/feeds/all.rss"
 
 
+LONG = "x" * 32
+
+
 @pytest.mark.parametrize(
     ("dev_mode", "token", "refused"),
-    [(False, "dev-token", True), (False, "s3cret", False), (True, "dev-token", False)],
+    [
+        (False, "dev-token", "the default"),
+        (False, "s3cret", "shorter than 32"),
+        (False, LONG[:-1], "shorter than 32"),
+        (False, LONG, None),
+        (True, "dev-token", None),
+    ],
 )
-def test_service_refuses_the_default_token_outside_dev_mode(
-    dev_mode: bool, token: str, refused: bool
+def test_service_refuses_a_default_or_short_token_outside_dev_mode(
+    dev_mode: bool, token: str, refused: str | None
 ) -> None:
-    settings = Settings(dev_mode=dev_mode, dev_token=token)
+    settings = Settings(dev_mode=dev_mode, admin_token=token)
     if refused:
-        with pytest.raises(SettingsError, match="WIREFEED_DEV_TOKEN"):
+        with pytest.raises(SettingsError, match=f"WIREFEED_ADMIN_TOKEN is {refused}"):
             settings.check_for_service()
     else:
         settings.check_for_service()
+
+
+def test_the_old_token_variable_still_works_with_a_warning() -> None:
+    with pytest.warns(FutureWarning, match="WIREFEED_DEV_TOKEN is deprecated"):
+        settings = Settings.from_env({"WIREFEED_DEV_TOKEN": LONG})
+    assert settings.admin_token == LONG
+    both = {"WIREFEED_DEV_TOKEN": "old", "WIREFEED_ADMIN_TOKEN": LONG}
+    with pytest.warns(FutureWarning):
+        assert Settings.from_env(both).admin_token == LONG  # the new name wins

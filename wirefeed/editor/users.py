@@ -2,8 +2,9 @@
 
 Accounts live in a JSON file (``WIREFEED_USERS_FILE``) that holds only the SHA-256 of
 each token: tokens are long random strings, so a fast hash is enough and a leaked file
-gives nobody a working token. In dev mode two well-known accounts are added so that
-``make run`` works out of the box.
+gives nobody a working token. The file is read again when it changes, so removing an
+account or re-keying it takes effect within seconds (and ends its sessions). In dev
+mode two well-known accounts are added so that ``make run`` works out of the box.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
@@ -83,8 +87,13 @@ def new_token() -> str:
 
 
 def dev_tokens(settings: Settings) -> dict[str, str]:
-    """The dev-mode accounts and their tokens: an admin and an editor."""
-    return {"dev-admin": settings.dev_token, "dev-editor": f"{settings.dev_token}-editor"}
+    """The dev-mode accounts and their tokens: an editor with the admin role, and an editor.
+
+    Both differ from the service (admin) token: an editor's token never opens the admin
+    API, nor the other way round.
+    """
+    base = settings.admin_token
+    return {"dev-admin": f"{base}-editor-admin", "dev-editor": f"{base}-editor"}
 
 
 class Directory:
@@ -105,6 +114,10 @@ class Directory:
             ]
         return cls(users)
 
+    def get(self, name: str) -> User | None:
+        """The account called ``name``, if any."""
+        return next((u for u in self.users if u.name == name), None)
+
     def authenticate(self, token: str) -> User | None:
         """The account whose token this is, or None."""
         digest = hash_token(token)
@@ -114,6 +127,46 @@ class Directory:
             if hmac.compare_digest(digest, user.token_sha256):
                 found = user
         return found
+
+
+class UsersSource:
+    """The accounts in force, read again when the users file changes (checked at most
+    every ``refresh_s``; a stat is cheap)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        refresh_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.refresh_s = refresh_s
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._checked_at = float("-inf")
+        self._seen: tuple[int, int, int] | None = None
+        self._current = Directory.from_settings(settings)
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        if not self.settings.users_file:
+            return None
+        try:
+            found = Path(self.settings.users_file).stat()
+        except FileNotFoundError:
+            return None
+        return found.st_mtime_ns, found.st_size, found.st_ino
+
+    def current(self) -> Directory:
+        """The accounts now."""
+        with self._lock:
+            now = self.clock()
+            if now - self._checked_at >= self.refresh_s:
+                self._checked_at = now
+                seen = self._signature()
+                if seen != self._seen:
+                    self._current = Directory.from_settings(self.settings)
+                    self._seen = seen
+            return self._current
 
 
 def load_users(path: Path) -> list[User]:

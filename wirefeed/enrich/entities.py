@@ -290,8 +290,10 @@ def _overlaps(span: tuple[int, int], taken: Iterable[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in taken)
 
 
-# Lower-case words inside names: "Ursula von der Leyen", "Vincent van Gogh".
-_PARTICLE_TAIL = re.compile(r"(?:\s(?:von|van|der|den|de|del|della|di|da|du|la|le|bin|al|ibn))+$")
+# Lower-case words inside names: "Ursula von der Leyen", "Vincent van Gogh". Only the
+# last one is looked for: a repeated group before "$" would rescan a run of particles
+# from every start (quadratic), and one particle at the end says the same.
+_PARTICLE_TAIL = re.compile(r"\s(?:von|van|der|den|de|del|della|di|da|du|la|le|bin|al|ibn)$")
 _NEXT_NAME_WORD = re.compile(r"\s[A-Z][\w'\u2019-]+")
 _TRAILING_SCORE = re.compile(r"\s+\d{1,3}-\d{1,3}$")
 

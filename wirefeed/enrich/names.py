@@ -96,20 +96,23 @@ def quoted_titles(text: str) -> set[str]:
 # A dateline opens the first paragraph: "MOSCOW, Oct 17 (AFP) -", "PARIS (Reuters) —",
 # "Baikonur, Kazakhstan, Oct. 5 -". The place is the run of words before the first comma
 # or bracket, written in capitals or as a name.
+# Whitespace is matched possessively and only the start of the body is read, so a long
+# run of spaces after a capitalised word costs linear work, not quadratic.
+_DATELINE_WINDOW = 160
 _DATELINE = re.compile(
-    r"""^\s*
-    (?P<place>[A-Z][A-Za-z.'\u2019-]*(?:\s+[A-Z][A-Za-z.'\u2019-]*){0,3})   # the place
-    (?:,\s*[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?          # ", Kazakhstan"
-    (?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?         # ", Oct 17"
-    \s*(?:\([^)]{1,40}\))?                                       # "(AFP)"
-    \s*[-\u2013\u2014]{1,2}\s""",
+    r"""^\s*+
+    (?P<place>[A-Z][A-Za-z.'\u2019-]*(?:\s++[A-Z][A-Za-z.'\u2019-]*){0,3})   # the place
+    (?:,\s*+[A-Z][A-Za-z.]*(?:\s++[A-Z][A-Za-z.]*){0,2})?        # ", Kazakhstan"
+    (?:,?\s*+[A-Z][a-z]{2,8}\.?\s++\d{1,2}(?:,\s*+\d{4})?)?      # ", Oct 17"
+    \s*+(?:\([^)]{1,40}\))?                                      # "(AFP)"
+    \s*+[-\u2013\u2014]{1,2}\s""",
     re.VERBOSE,
 )
 
 
 def dateline_span(body: str) -> tuple[int, int] | None:
     """Where the place of a dateline at the start of ``body`` is, if there is one."""
-    match = _DATELINE.match(body)
+    match = _DATELINE.match(body, 0, _DATELINE_WINDOW)
     return match.span("place") if match else None
 
 

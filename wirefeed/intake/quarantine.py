@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from wirefeed import metrics
-from wirefeed.layout import quarantine_key
+from wirefeed.layout import quarantine_key, split_item_key
 from wirefeed.model import utcnow
 from wirefeed.storage import BlobStore, NotFound
 
@@ -27,8 +27,13 @@ class QuarantineRecord(BaseModel):
 
 
 def record_id_for(raw_key: str) -> str:
-    """The quarantine record id of a raw payload: the start of its content hash."""
-    return raw_key.rsplit("/", 1)[-1][:24]
+    """The quarantine record id of a raw payload: the start of its content hash.
+
+    An item of a payload of several adds its index (``{hash}-{index}``).
+    """
+    payload_key, index = split_item_key(raw_key)
+    prefix = payload_key.rsplit("/", 1)[-1][:24]
+    return prefix if index is None else f"{prefix}-{index}"
 
 
 def quarantine(

@@ -30,7 +30,7 @@ import structlog
 
 from wirefeed import metrics
 from wirefeed.intake.quarantine import record_id_for
-from wirefeed.layout import state_key
+from wirefeed.layout import split_item_key, state_key
 from wirefeed.lease import lease
 from wirefeed.messages import PIPELINE_QUEUES
 from wirefeed.progress import Stage, StoryState, load_state
@@ -87,7 +87,8 @@ def plan_recovery(
     """Compare the raw payloads with the story states and list the work to redo."""
     cutoff = (now or datetime.now(UTC)) - timedelta(seconds=min_age_s)
     raw_keys = set(store.list("raw/"))
-    quarantined = {key.removeprefix("quarantine/").removesuffix(".json")
+    # A record of one item of a payload ("{hash}-{index}") accounts for the payload too.
+    quarantined = {key.removeprefix("quarantine/").removesuffix(".json").split("-")[0]
                    for key in store.list("quarantine/")}  # fmt: skip
     states = load_states(store)
     plan = RecoveryPlan(raw_objects=len(raw_keys), stories=len(states))
@@ -99,10 +100,16 @@ def plan_recovery(
         if changed is not None and changed > cutoff:
             continue
         ingested = set(state.ingested_keys)
-        ingest.update(k for k in state.raw_keys if k not in ingested and k in raw_keys)
+        ingest.update(
+            k for k in state.raw_keys if k not in ingested and split_item_key(k)[0] in raw_keys
+        )
         if state.stage in _NEXT_STEP:
             getattr(plan, _NEXT_STEP[state.stage]).append(state.story_id)
-    ingest.update(key for key in raw_keys - recorded if record_id_for(key) not in quarantined)
+    # Items of a payload of several are recorded as "raw/{hash}#{index}".
+    recorded_payloads = {split_item_key(k)[0] for k in recorded}
+    ingest.update(
+        key for key in raw_keys - recorded_payloads if record_id_for(key) not in quarantined
+    )
     plan.ingest = sorted(ingest)
     plan.enrich.sort()
     plan.publish.sort()

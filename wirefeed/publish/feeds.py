@@ -8,6 +8,12 @@ RSS and Atom come from feedgen, then a small pass over the XML adds what feedgen
 leaves out: Atom entry links lose their ``rel``/``type``/``length`` (so enclosures
 would read as duplicate alternate links), and RSS drops every ``atom:link`` but
 ``self``. JSON Feed is written by hand against the 1.1 spec.
+
+Escaping happens once per layer. The body is sanitised HTML (``clean_html``); every
+other value is plain text, HTML-escaped where the slot holds HTML (RSS description,
+content:encoded, Atom ``type="html"`` text, JSON Feed ``content_html``), made inert
+where RSS or Atom cannot say a slot holds text (``inert_text``), and left alone in
+JSON Feed's plain-text members. The XML serializer then escapes what it writes.
 """
 
 from __future__ import annotations
@@ -19,12 +25,19 @@ from typing import Any
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from wirefeed.layout import FEED_FORMATS, feed_document_key, story_key
+from wirefeed.layout import FEED_FORMATS, feed_document_key, public_story_key
 from wirefeed.model import Story, Tag
 from wirefeed.publish.subscriptions import FeedSpec, subject_code
-from wirefeed.sanitize import html_to_text, strip_xml_illegal
+from wirefeed.sanitize import (
+    clean_html,
+    html_to_text,
+    inert_text,
+    language_tag,
+    strip_xml_illegal,
+    text_to_html,
+)
 from wirefeed.settings import Settings
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -83,12 +96,22 @@ class FeedEntry(BaseModel):
     categories: list[Category] = Field(default_factory=list)
     enclosures: list[Enclosure] = Field(default_factory=list)
 
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str | None) -> str | None:
+        return language_tag(value)
+
     @property
     def body(self) -> str:
-        """The HTML readers see: the correction note first, when there is one."""
-        content = self.content_html or f"<p>{self.title}</p>"
+        """The HTML readers see: the correction note first, when there is one.
+
+        The title and the note are plain text, so they are escaped here; the body
+        itself is already sanitised HTML.
+        """
+        content = self.content_html or f"<p>{text_to_html(self.title)}</p>"
         if self.correction_note:
-            return f"<p><strong>Correction:</strong> {self.correction_note}</p>{content}"
+            note = text_to_html(self.correction_note)
+            return f"<p><strong>Correction:</strong> {note}</p>{content}"
         return content
 
     @property
@@ -96,10 +119,11 @@ class FeedEntry(BaseModel):
         """Plain text for list views: the correction note and the lead, at most ~300 chars.
 
         The full body goes in the content element only; repeating it as the summary
-        would double every document's size for nothing.
+        would double every document's size for nothing. A body without text (a
+        picture alone) gives the title, since a summary may not be blank.
         """
         lead = html_to_text(self.body).split("\n\n")
-        text = " ".join(lead[:2] if self.correction_note else lead[:1])
+        text = " ".join(lead[:2] if self.correction_note else lead[:1]) or self.title
         if len(text) <= SUMMARY_CHARS:
             return text
         return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
@@ -198,8 +222,10 @@ def entry_from_story(story: Story, settings: Settings) -> FeedEntry:
         guid=story_guid(story.id, settings),
         version=story.version,
         title=clean_text(story.headline),
-        link=settings.public_url(story_key(story.id)),
-        content_html=strip_xml_illegal(story.body_html),
+        link=settings.public_url(public_story_key(story.id)),
+        # Sanitised again on the way out (it was at intake), so a story stored by an
+        # older version, or by any other path, cannot carry markup into a feed.
+        content_html=clean_html(story.body_html, base=story.uri),
         published=story.firstcreated or story.versioncreated,
         updated=story.versioncreated,
         author=clean_text(story.by) if story.by else None,
@@ -220,6 +246,9 @@ class FeedLinks:
     archive_page: int | None = None  # None: the current (subscription) document.
     prev_archive: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The next newer archive page (archive pages only): with prev-archive, it links the
+    # oldest page into the chain, which validators want of every archive document.
+    next_archive: int | None = None
 
     def url(self, fmt: str, page: int | None = None) -> str:
         """Absolute URL of this feed in ``fmt``: the current document or an archive page."""
@@ -235,6 +264,8 @@ class FeedLinks:
             links.append(("current", self.url(fmt)))
         if self.prev_archive is not None:
             links.append(("prev-archive", self.url(fmt, self.prev_archive)))
+        if self.next_archive is not None:
+            links.append(("next-archive", self.url(fmt, self.next_archive)))
         links += [("hub", hub) for hub in self.hubs]
         return links
 
@@ -246,10 +277,10 @@ def _generator(doc: FeedDocument, links: FeedLinks, fmt: str) -> FeedGenerator:
         fg.load_extension("dc", atom=False, rss=True)
         fg.load_extension("media", atom=False, rss=True)
     fg.id(links.url("atom"))
-    title = spec.title if links.archive_page is None else f"{spec.title} (archive)"
-    fg.title(clean_text(title))
+    # Atom's titles become type="html" in _finish_atom; RSS has no type to give.
+    fg.title(inert_text(clean_text(_feed_title(links))))
     fg.subtitle(clean_text(spec.description))
-    fg.description(clean_text(spec.description))
+    fg.description(inert_text(clean_text(spec.description)))
     fg.language(spec.language)
     fg.author(name=settings.feed_author)
     # RSS takes its <link> from the last link() call, so the self link goes first.
@@ -269,27 +300,37 @@ def _generator(doc: FeedDocument, links: FeedLinks, fmt: str) -> FeedGenerator:
 _EPOCH = datetime.fromisoformat("2026-01-01T00:00:00+00:00")
 
 
+def _feed_title(links: FeedLinks) -> str:
+    title = links.spec.title
+    return title if links.archive_page is None else f"{title} (archive)"
+
+
 def _add_entry(fg: FeedGenerator, entry: FeedEntry, fmt: str) -> None:
     fe = fg.add_entry()
     fe.id(entry.guid)
     fe.guid(entry.guid, permalink=False)
-    fe.title(entry.title)
+    # Atom's entry title becomes type="html" in _finish_atom.
+    fe.title(inert_text(entry.title))
     fe.link(href=entry.link, rel="alternate")
-    # RSS description and Atom summary: the lead; content:encoded and Atom content: the body.
-    fe.description(entry.summary, isSummary=True)
+    # RSS description and Atom summary: the lead, escaped as HTML (RSS readers take
+    # description for HTML; Atom says so with its type). content:encoded and Atom
+    # content: the body.
+    fe.summary(text_to_html(entry.summary), type="html")
     fe.content(entry.body, type="html")
     fe.published(entry.published)
     fe.updated(entry.updated)
     if entry.author and fmt == "atom":
-        fe.author(name=entry.author)
+        fe.author(name=inert_text(entry.author))
     elif entry.author:
         # RSS <author> must be an e-mail address; a byline goes in dc:creator.
-        fe.dc.dc_creator(entry.author)
+        fe.dc.dc_creator(inert_text(entry.author))
     for category in entry.categories:
+        term = inert_text(category.term)
         if fmt == "atom":
-            fe.category(term=category.term, scheme=category.scheme, label=category.label)
+            label = inert_text(category.label) if category.label else None
+            fe.category(term=term, scheme=category.scheme, label=label)
         else:
-            fe.category(term=category.term, scheme=category.scheme)
+            fe.category(term=term, scheme=category.scheme)
     if fmt == "rss":
         _rss_media(fe, entry.enclosures)
 
@@ -300,6 +341,8 @@ def _rss_media(fe: Any, enclosures: list[Enclosure]) -> None:
         return
     first = enclosures[0]
     fe.enclosure(first.href, str(first.length), first.content_type)
+    # A media:group holds alternatives: a single rendition stands on its own.
+    group = "default" if len(enclosures) > 1 else None
     for enclosure in enclosures:
         attributes = {"url": enclosure.href, "type": enclosure.content_type}
         if enclosure.medium:
@@ -308,13 +351,15 @@ def _rss_media(fe: Any, enclosures: list[Enclosure]) -> None:
             attributes["fileSize"] = str(enclosure.length)
         if enclosure.width and enclosure.height:
             attributes.update(width=str(enclosure.width), height=str(enclosure.height))
-        fe.media.content(**attributes)
+        fe.media.content(group=group, **attributes)
 
 
 def _finish_atom(xml: bytes, doc: FeedDocument, links: FeedLinks) -> bytes:
     """Add the links feedgen loses: feed-level archive/hub links, entry enclosures."""
     root = etree.fromstring(xml)
     ns = {"a": ATOM_NS}
+    _html_text(root.find("a:title", ns), _feed_title(links))
+    _html_text(root.find("a:subtitle", ns), links.spec.description)
     for link in root.findall("a:link", ns):
         root.remove(link)
     anchor = root.find("a:author", ns)
@@ -322,7 +367,7 @@ def _finish_atom(xml: bytes, doc: FeedDocument, links: FeedLinks) -> bytes:
     feed_links = [*links.related("atom"), ("alternate", links.settings.public_base)]
     for offset, (rel, href) in enumerate(feed_links):
         attributes = {"rel": rel, "href": href}
-        if rel in {"self", "current", "prev-archive"}:
+        if rel in {"self", "current", "prev-archive", "next-archive"}:
             attributes["type"] = "application/atom+xml"
         elif rel == "alternate":
             attributes["type"] = "text/html"
@@ -334,6 +379,7 @@ def _finish_atom(xml: bytes, doc: FeedDocument, links: FeedLinks) -> bytes:
         entry = by_guid[element.findtext("a:id", namespaces=ns) or ""]
         if entry.language and entry.language != links.spec.language:
             element.set("{http://www.w3.org/XML/1998/namespace}lang", entry.language)
+        _html_text(element.find("a:title", ns), entry.title)
         for link in element.findall("a:link", ns):
             link.set("rel", "alternate")
         for enclosure in entry.enclosures:
@@ -342,9 +388,20 @@ def _finish_atom(xml: bytes, doc: FeedDocument, links: FeedLinks) -> bytes:
             if enclosure.length:
                 attributes["length"] = str(enclosure.length)
             if enclosure.title:
-                attributes["title"] = enclosure.title
+                attributes["title"] = inert_text(enclosure.title)
             etree.SubElement(element, f"{{{ATOM_NS}}}link", attributes)
     return _serialise(root)
+
+
+def _html_text(element: Any, text: str) -> None:
+    """Make an Atom text construct ``type="html"`` holding ``text`` escaped as HTML.
+
+    As plain ``type="text"``, a title such as ``Why </b> breaks pages`` is taken for
+    undeclared markup by validators and by readers that guess; escaped HTML is exact.
+    """
+    if element is not None:
+        element.set("type", "html")
+        element.text = text_to_html(clean_text(text))
 
 
 def _finish_rss(xml: bytes, links: FeedLinks) -> bytes:
@@ -381,10 +438,10 @@ def render_json(doc: FeedDocument, links: FeedLinks) -> bytes:
     spec = links.spec
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
-        "title": spec.title if links.archive_page is None else f"{spec.title} (archive)",
+        "title": clean_text(_feed_title(links)),
         "home_page_url": links.settings.public_base,
         "feed_url": links.url("json", links.archive_page),
-        "description": spec.description,
+        "description": clean_text(spec.description),
         "language": spec.language,
         "authors": [{"name": links.settings.feed_author}],
     }

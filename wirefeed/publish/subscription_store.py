@@ -8,33 +8,27 @@ conditional PUT, so two admins never overwrite each other.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from wirefeed import documents, keys
 from wirefeed.layout import SUBSCRIPTIONS_KEY, feed_document_key
-from wirefeed.model import utcnow
 from wirefeed.publish.subscriptions import (
     FIREHOSE,
     FIREHOSE_ID,
-    ApiKey,
     BroaderLookup,
     FeedSpec,
     Partner,
     SubscriptionConfig,
     Subscriptions,
 )
-from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
+from wirefeed.storage import BlobStore, KeptChanging
 
 T = TypeVar("T")
 KEY_PREFIX = "wf"
-_EDIT_RETRIES = 8
 
 
 class ConfigError(ValueError):
@@ -54,23 +48,19 @@ def with_firehose(config: SubscriptionConfig) -> SubscriptionConfig:
 
 def load_config(store: BlobStore) -> tuple[SubscriptionConfig, str | None]:
     """The stored configuration and its ETag (defaults and None when none is stored)."""
+    return documents.load(store, SUBSCRIPTIONS_KEY, SubscriptionConfig)
+
+
+def _validated(config: SubscriptionConfig) -> SubscriptionConfig:
     try:
-        blob = store.get(SUBSCRIPTIONS_KEY)
-    except NotFound:
-        return SubscriptionConfig(), None
-    return SubscriptionConfig.model_validate_json(blob.body), blob.etag
+        return SubscriptionConfig.model_validate(config.model_dump())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def save_config(store: BlobStore, config: SubscriptionConfig, if_match: str | None = None) -> str:
     """Store a configuration (validated again on the way); only over ``if_match`` when given."""
-    checked = SubscriptionConfig.model_validate(config.model_dump())
-    return store.put(
-        SUBSCRIPTIONS_KEY,
-        checked.model_dump_json(indent=2, exclude_none=True).encode(),
-        content_type="application/json",
-        if_match=if_match,
-        if_none_match=if_match is None,
-    )
+    return documents.save(store, SUBSCRIPTIONS_KEY, _validated(config), if_match)
 
 
 def edit_config(store: BlobStore, change: Callable[[SubscriptionConfig], T]) -> T:
@@ -79,23 +69,13 @@ def edit_config(store: BlobStore, change: Callable[[SubscriptionConfig], T]) -> 
     ``change`` mutates the copy it is given and returns whatever the caller needs back;
     a result that fails validation raises ConfigError and nothing is stored.
     """
-    for _ in range(_EDIT_RETRIES):
-        config, etag = load_config(store)
-        draft = config.model_copy(deep=True)
-        result = change(draft)
-        try:
-            checked = SubscriptionConfig.model_validate(draft.model_dump())
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from exc
-        try:
-            save_config(store, checked, if_match=etag)
-        except PreconditionFailed:
-            continue
-        return result
-    raise ConfigError("the configuration kept changing; try again")
+    try:
+        return documents.edit(store, SUBSCRIPTIONS_KEY, SubscriptionConfig, change, _validated)
+    except KeptChanging as exc:
+        raise ConfigError("the configuration kept changing; try again") from exc
 
 
-class SubscriptionSource:
+class SubscriptionSource(documents.Watched[Subscriptions]):
     """The current subscriptions, re-read when the stored configuration changes."""
 
     def __init__(
@@ -105,67 +85,27 @@ class SubscriptionSource:
         broader: BroaderLookup | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store = store
-        self.refresh_s = refresh_s
-        self.broader = broader
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._etag: str | None = None
-        self._checked_at = float("-inf")
-        self._current = Subscriptions(with_firehose(SubscriptionConfig()), broader)
+        def build(body: bytes | None) -> Subscriptions:
+            config = SubscriptionConfig.model_validate_json(body) if body else SubscriptionConfig()
+            return Subscriptions(with_firehose(config), broader)
 
-    def current(self) -> Subscriptions:
-        """The subscriptions in force, checking the stored copy at most every ``refresh_s``."""
-        with self._lock:
-            now = self.clock()
-            if now - self._checked_at >= self.refresh_s:
-                self._checked_at = now
-                self._reload()
-            return self._current
-
-    def _reload(self) -> None:
-        try:
-            blob = self.store.get(SUBSCRIPTIONS_KEY)
-        except NotFound:
-            blob = None
-        etag = blob.etag if blob else None
-        if etag == self._etag:
-            return
-        config = SubscriptionConfig.model_validate_json(blob.body) if blob else SubscriptionConfig()
-        self._current = Subscriptions(with_firehose(config), self.broader)
-        self._etag = etag
+        super().__init__(store, SUBSCRIPTIONS_KEY, build, refresh_s, clock)
 
 
 # -- API keys ---------------------------------------------------------------------------
 
 
-def _digest(secret: str) -> str:
-    # Keys are 256-bit random tokens, so a plain SHA-256 is enough (no dictionary to guess).
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def issue_key(partner: Partner, grace: timedelta | None = None) -> str:
-    """Add a new key to ``partner`` and return its secret (shown once, stored hashed).
-
-    With ``grace``, the partner's older keys expire after that period: rotation without
-    a gap. Without it, older keys keep working until revoked.
-    """
-    key_id = secrets.token_hex(6)
-    secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-    now = utcnow()
-    if grace is not None:
-        for key in partner.keys:
-            if key.expires is None or key.expires > now + grace:
-                key.expires = now + grace
-    partner.keys.append(ApiKey(id=key_id, sha256=_digest(secret), created=now))
-    return secret
+    """Add a new key to ``partner`` and return its secret (see ``wirefeed.keys.issue``)."""
+    return keys.issue(partner.keys, KEY_PREFIX, grace)
 
 
 def revoke_key(partner: Partner, key_id: str) -> None:
-    """Remove one of the partner's keys; ConfigError when it has no such key."""
-    if not any(k.id == key_id for k in partner.keys):
-        raise UnknownName(f"partner {partner.id!r} has no key {key_id!r}")
-    partner.keys = [k for k in partner.keys if k.id != key_id]
+    """Remove one of the partner's keys; UnknownName when it has no such key."""
+    try:
+        partner.keys = keys.revoke(partner.keys, key_id)
+    except keys.UnknownKey:
+        raise UnknownName(f"partner {partner.id!r} has no key {key_id!r}") from None
 
 
 def authenticate(
@@ -176,14 +116,10 @@ def authenticate(
     key_id = rest.partition("_")[0]
     if prefix != KEY_PREFIX or not key_id:
         return None
-    now = now or utcnow()
-    presented = _digest(secret)
     for partner in config.partners:
-        for key in partner.keys:
-            if key.id != key_id:
-                continue
-            live = key.expires is None or key.expires > now
-            return partner if live and hmac.compare_digest(key.sha256, presented) else None
+        candidates = [k for k in partner.keys if k.id == key_id]
+        if candidates:
+            return partner if keys.matches(candidates, secret, now) else None
     return None
 
 

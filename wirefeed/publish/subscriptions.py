@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from wirefeed.keys import ApiKey
 from wirefeed.model import Story, Tag
-from wirefeed.sanitize import html_to_text
+from wirefeed.sanitize import html_to_text, language_tag
 
 FIREHOSE_ID = "all"
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -100,19 +100,6 @@ class Filter(BaseModel):
         return self == Filter()
 
 
-class ApiKey(BaseModel):
-    """A partner's API key, stored as a hash; the secret itself is shown once."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(pattern=r"^[A-Za-z0-9]{8,32}$")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    created: datetime
-    expires: datetime | None = Field(
-        default=None, description="After this the key stops working (rotation grace period)."
-    )
-
-
 class Partner(BaseModel):
     """An outlet that reads feeds."""
 
@@ -139,6 +126,15 @@ class FeedSpec(BaseModel):
     )
     partner: str | None = Field(default=None, description="Owner; required for a private feed.")
     filter: Filter = Field(default_factory=Filter)
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str) -> str:
+        # It becomes the feed's xml:lang and <language>: refuse what readers cannot use.
+        tag = language_tag(value)
+        if tag is None:
+            raise ValueError(f"language {value!r} is not a BCP 47 tag of a language")
+        return tag
 
     @model_validator(mode="after")
     def _private_has_owner(self) -> Self:

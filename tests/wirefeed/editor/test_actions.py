@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,13 +15,14 @@ from wirefeed.ingest.ingesting import Action, IngestOutcome, ingest, release_due
 from wirefeed.ingest.lifecycle import Lifecycle
 from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import store_raw
+from wirefeed.layout import public_story_key
 from wirefeed.model import Creator, PubStatus, Tag, utcnow
 from wirefeed.progress import load_state
 from wirefeed.publish.coalesce import FeedScheduler
 from wirefeed.publish.publishing import load_feed_document
 from wirefeed.publish.subscriptions import FIREHOSE, FeedSpec, SubscriptionConfig, Subscriptions
 from wirefeed.settings import Settings
-from wirefeed.storage import MemoryStore
+from wirefeed.storage import PUBLIC_PREFIXES, MemoryStore
 from wirefeed.stories import load_story, save_story
 
 
@@ -212,3 +214,58 @@ def test_releasing_an_editor_embargo_takes_it_off_the_schedule(
     story_actions.set_embargo(store, schedule, story_id, "ann", None)
     assert schedule.pending() == []
     assert schedule.redis.zcard(INDEX_KEY) == 0
+
+
+def _public_mentions(store: MemoryStore, story_id: str) -> list[str]:
+    """Every public object (feeds, archive pages, story copies) that shows the story."""
+    return [
+        key
+        for prefix in PUBLIC_PREFIXES
+        for key in store.list(prefix)
+        if story_id in key or story_id in store.get(key).body.decode()
+    ]
+
+
+def _publish(
+    store: MemoryStore, settings: Settings, scheduler: FeedScheduler, story_id: str
+) -> None:
+    feed_actions.publish_now(store, settings, SUBSCRIPTIONS, scheduler, story_id, _job(store))
+
+
+def test_an_editor_embargo_hides_the_story_everywhere_until_release(
+    store: MemoryStore,
+    settings: Settings,
+    scheduler: FeedScheduler,
+    schedule: EmbargoSchedule,
+    story_id: str,
+) -> None:
+    _publish(store, settings, scheduler, story_id)
+    assert public_story_key(story_id) in _public_mentions(store, story_id)
+    until = utcnow() + timedelta(hours=1)
+    story_actions.set_embargo(store, schedule, story_id, "ann", until)
+    assert public_story_key(story_id) not in _public_mentions(store, story_id)  # at once
+    _publish(store, settings, scheduler, story_id)
+    assert _public_mentions(store, story_id) == []
+    story_actions.set_embargo(store, schedule, story_id, "ann", None)  # released now
+    _publish(store, settings, scheduler, story_id)
+    shown = _public_mentions(store, story_id)
+    assert public_story_key(story_id) in shown and "feeds/all.rss" in shown
+
+
+def test_an_agency_embargo_shows_nothing_public_until_release(
+    store: MemoryStore, settings: Settings, scheduler: FeedScheduler, schedule: EmbargoSchedule
+) -> None:
+    # The embargo has just passed in real time; ingest runs as if an hour before it.
+    until = utcnow() - timedelta(seconds=1)
+    headline = [{"value": "Budget figures"}]
+    doc = {"uri": "urn:agency-a:1", "headlines": headline, "embargoed": until.isoformat()}
+    raw_key = store_raw(store, RawItem(json.dumps(doc).encode(), "application/json", "agency-a"))
+    lifecycle = Lifecycle(embargoes=schedule)
+    held = ingest(store, raw_key, lifecycle, now=until - timedelta(hours=1))
+    assert held.action is Action.hold
+    _publish(store, settings, scheduler, held.story_id)
+    assert _public_mentions(store, held.story_id) == []
+    (released,) = release_due(store, lifecycle, now=until)
+    assert released.action is Action.enrich
+    _publish(store, settings, scheduler, held.story_id)
+    assert public_story_key(held.story_id) in _public_mentions(store, held.story_id)

@@ -44,9 +44,10 @@ def test_the_users_file_keeps_only_token_hashes(tmp_path: Path) -> None:
 
 def test_dev_accounts_exist_only_in_dev_mode(tmp_path: Path) -> None:
     dev = Directory.from_settings(Settings(dev_mode=True))
-    admin = dev.authenticate("dev-token")
+    admin = dev.authenticate("dev-token-editor-admin")
     assert admin is not None and admin.roles == [Role.admin]
+    assert dev.authenticate("dev-token") is None  # the service token is no editor's
     editor = dev.authenticate("dev-token-editor")
     assert editor is not None and editor.roles == [Role.editor]
-    production = Directory.from_settings(Settings(dev_mode=False, dev_token="s3cret"))
+    production = Directory.from_settings(Settings(dev_mode=False, admin_token="s3cret"))
     assert production.authenticate("s3cret") is None

@@ -14,6 +14,7 @@ import feedparser
 import pytest
 from lxml import etree
 
+from tests.hostile_html import findings, parse, visible_text
 from wirefeed.model import Body, Headline, Rendition, Story, Tag
 from wirefeed.publish.feeds import (
     ATOM_NS,
@@ -340,3 +341,98 @@ def test_the_summary_is_the_plain_lead_and_the_content_the_whole_body(
     assert entry.summary == summary
     assert len(entry.summary) <= 301
     assert body in entry.body
+
+
+HOSTILE_HEADLINE = "Why </b> & <svg onload=alert(1)> break pages"
+HOSTILE_NOTE = "Corrects <img src=x onerror=alert(1)> &amp; a name"
+
+
+@pytest.fixture
+def hostile_doc(settings: Settings) -> FeedDocument:
+    """One story whose plain-text fields look like markup, with no body of its own."""
+    doc = FeedDocument(feed_id="weather")
+    hostile = story(
+        9,
+        headlines=[Headline(value=HOSTILE_HEADLINE)],
+        bodies=[],
+        correction_note=HOSTILE_NOTE,
+        by="Desk <desk@example.com>",
+        people=[Tag(name="</a>O'Brien")],
+        language="zxx",
+    )
+    doc.upsert(entry_from_story(hostile, settings), size=10)
+    return doc
+
+
+def test_plain_text_is_escaped_exactly_once_in_rss(
+    hostile_doc: FeedDocument, spec: FeedSpec, settings: Settings
+) -> None:
+    item = etree.fromstring(render(hostile_doc, links_for(spec, settings), "rss")).find(
+        "channel/item"
+    )
+    # description and content:encoded are HTML: their text is escaped once (then by XML).
+    description = item.findtext("description")
+    assert visible_text(description) == f"Correction: {HOSTILE_NOTE} {HOSTILE_HEADLINE}"
+    content = item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded")
+    assert visible_text(content) == f"Correction: {HOSTILE_NOTE}{HOSTILE_HEADLINE}"
+    assert not findings(description) and not findings(content)
+    # title, dc:creator and category have no type: they read the same and hold no markup.
+    for text in (
+        item.findtext("title"),
+        item.findtext("{http://purl.org/dc/elements/1.1/}creator"),
+        item.findtext("category"),
+    ):
+        assert not list(parse(text))
+    assert item.findtext("title").replace("\u2060", "") == HOSTILE_HEADLINE
+
+
+def test_plain_text_is_escaped_exactly_once_in_atom(
+    hostile_doc: FeedDocument, spec: FeedSpec, settings: Settings
+) -> None:
+    entry = _atom(hostile_doc, spec, settings).find("a:entry", NS)
+    title, summary = entry.find("a:title", NS), entry.find("a:summary", NS)
+    assert title.get("type") == summary.get("type") == "html"
+    assert visible_text(title.text) == HOSTILE_HEADLINE
+    assert visible_text(summary.text) == f"Correction: {HOSTILE_NOTE} {HOSTILE_HEADLINE}"
+    assert not findings(entry.findtext("a:content", namespaces=NS))
+    assert not list(parse(entry.findtext("a:author/a:name", namespaces=NS)))
+    # "zxx" (no linguistic content) is no language: the entry carries no xml:lang.
+    assert entry.get("{http://www.w3.org/XML/1998/namespace}lang") is None
+
+
+def test_json_feed_plain_text_members_are_the_text_itself(
+    hostile_doc: FeedDocument, spec: FeedSpec, settings: Settings
+) -> None:
+    item = json.loads(render(hostile_doc, links_for(spec, settings), "json"))["items"][0]
+    assert item["title"] == HOSTILE_HEADLINE
+    assert item["summary"] == f"Correction: {HOSTILE_NOTE} {HOSTILE_HEADLINE}"
+    assert item["authors"] == [{"name": "Desk <desk@example.com>"}]
+    assert "</a>O'Brien" in item["tags"]
+    assert "language" not in item
+    html = item["content_html"]
+    assert not findings(html)
+    assert visible_text(html) == f"Correction: {HOSTILE_NOTE}{HOSTILE_HEADLINE}"
+
+
+def test_a_stored_body_is_sanitised_again_on_the_way_out(settings: Settings) -> None:
+    """Stories stored before the sanitizer's rules, or by any other path, are cleaned too."""
+    raw = '<p onclick="x()">Text <a href="/editor/logout">out</a><script>s()</script></p>'
+    entry = entry_from_story(story(1, bodies=[Body(value=raw)]), settings)
+    assert entry.content_html == '<p>Text <a rel="noopener noreferrer">out</a></p>'
+    web = entry_from_story(
+        story(2, uri="https://agency.example.com/news/2", bodies=[Body(value=raw)]), settings
+    )
+    assert 'href="https://agency.example.com/editor/logout"' in web.content_html
+
+
+def test_a_body_without_text_has_the_title_as_summary(settings: Settings) -> None:
+    picture = '<p><img src="https://media.example.com/a.jpg" alt=""></p>'
+    entry = entry_from_story(story(1, bodies=[Body(value=picture)]), settings)
+    assert entry.summary == "Headline number 1"
+
+
+def test_a_feed_language_must_be_a_language() -> None:
+    assert FeedSpec(id="f", title="F", language="en_gb").language == "en-GB"
+    for bad in ("zxx", "und", "klingon", ""):
+        with pytest.raises(ValueError, match="BCP 47"):
+            FeedSpec(id="f", title="F", language=bad)

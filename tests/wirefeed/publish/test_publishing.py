@@ -6,14 +6,22 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+import redis
+
+from tests.conftest import wait_for
 from wirefeed import stories
 from wirefeed.layout import feed_archive_state_key
+from wirefeed.lease import LeaseLost
 from wirefeed.model import Headline, PubStatus, Story, Tag
-from wirefeed.progress import Stage, record_stage
+from wirefeed.progress import Stage, load_state, record_stage
+from wirefeed.publish.coalesce import FeedScheduler
 from wirefeed.publish.publishing import (
     feeds_to_update,
     load_archive_page,
     load_feed_document,
+    render_and_record,
+    render_pending,
     update_feed,
 )
 from wirefeed.publish.subscriptions import (
@@ -131,6 +139,16 @@ def test_old_entries_roll_into_archive_pages_and_a_kill_reaches_them(
     )
     page2 = store.get("feeds/all/archive/2.atom").body.decode()
     assert "fh:archive" in page2 and "/feeds/all/archive/1.atom" in page2
+    # Every archive page is in the chain both ways (the oldest has no prev-archive, so
+    # without next-archive validators take it for an incomplete archive).
+    base = "https://feeds.example.com/wirefeed/feeds/all/archive"
+    for page, older, newer in ((1, None, 2), (2, 1, 3), (3, 2, None)):
+        atom = store.get(f"feeds/all/archive/{page}.atom").body.decode()
+        rss = store.get(f"feeds/all/archive/{page}.rss").body.decode()
+        for rel, number in (("prev-archive", older), ("next-archive", newer)):
+            expected = number is not None
+            assert (f'rel="{rel}" href="{base}/{number}.atom"' in atom) is expected
+            assert (f'rel="{rel}" href="{base}/{number}.rss"' in rss) is expected
 
     put_story(store, 0, version="2", headlines=[Headline(value="Story 0, corrected")])
     update_feed(store, settings, subs, "all", ["s0"])
@@ -187,3 +205,25 @@ def test_embargoed_stories_wait(store: MemoryStore, settings: Settings) -> None:
     put_story(store, 1, embargoed=datetime.now(UTC) + timedelta(hours=1))
     update = update_feed(store, settings, subscriptions(), "all", ["s1"])
     assert update.membership == {"s1": False}
+
+
+def test_a_render_whose_lease_was_lost_writes_nothing(
+    store: MemoryStore, settings: Settings, redis_url: str
+) -> None:
+    put_story(store, 1)
+    scheduler = FeedScheduler(redis.Redis.from_url(redis_url), window_s=1, lease_s=1.5)
+    scheduler.mark("all", ["s1"])
+    with scheduler.exclusive("all") as held:
+        assert held is not None
+        scheduler.redis.delete("wirefeed:lease:feed:all:render")  # as a Redis restart would
+        wait_for(lambda: held.lost, timeout=10)
+        with pytest.raises(LeaseLost):
+            render_and_record(store, settings, subscriptions(), held, "all", ["s1"])
+    assert not any(key.startswith("feeds/") for key in store.list(""))
+    assert load_state(store, "s1") is None
+    # The story stays pending, so the next render publishes it.
+    rendered = render_pending(store, settings, subscriptions(), scheduler, "all")
+    assert rendered is not None
+    update, states = rendered
+    assert update.membership == {"s1": True} and states["s1"].feeds == ["all"]
+    assert scheduler.begin("all") == []

@@ -4,7 +4,8 @@ Both frame a story with control characters: SOH (or telex ``ZCZC``) opens a head
 STX opens the text, ETX (or ``NNNN``) closes it, and a trailer with the filing time
 may follow. Real feeds bend every rule (missing SYNs, CR/LF mixes, no ETX, tabs or
 blank lines between paragraphs), so the framing is read liberally and only a missing
-headline is an error.
+headline is an error. A capture file of several framed messages (each opened by SOH or
+``ZCZC``) is a delivery of several items.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
-from wirefeed.intake.parsers import ParseError, RawItem
+from wirefeed.intake.parsers import Outcome, ParseError, RawItem, attempt
 from wirefeed.intake.parsers.plaintext import story_from_copy
 from wirefeed.intake.parsers.wirecopy import (
     clean_line,
@@ -25,6 +27,13 @@ from wirefeed.intake.parsers.wirecopy import (
 from wirefeed.model import Story
 
 SOH, STX, ETX, EOT, SYN, US = "\x01", "\x02", "\x03", "\x04", "\x16", "\x1f"
+
+
+# Every pattern here runs on untrusted text, so none may backtrack more than linearly:
+# whitespace runs are matched possessively (``*+``, ``++``) or within one line, never by
+# two quantifiers that could share the same spaces (tests/wirefeed/test_regex_work.py
+# counts their steps on adversarial input).
+_TELEX_END = re.compile(r"\nNNNN\s*+$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ def frame(message: str) -> Frame:
     """Split a message at its control characters (each part may be empty)."""
     message = message.replace("\r\n", "\n").replace("\r", "\n").lstrip(SYN + " \n")
     message = re.sub(r"^ZCZC", SOH, message)
-    message = re.sub(r"\nNNNN\s*$", ETX, message)
+    message = _TELEX_END.sub(ETX, message)
     header, stx, rest = message.partition(STX)
     if not stx:  # No STX: no header either, the whole message is text.
         header, rest = "", message
@@ -78,9 +87,9 @@ def _filed_at(trailer: str) -> datetime | None:
 
 # ANPA header: service level, story number, unit separator, selector code; then a line
 # with priority, category, slug ("am-Space-Film"), take key, filing date and word count.
-_ANPA_PRIORITY = re.compile(r"^\s*([a-z])\s+([a-z])\b", re.IGNORECASE | re.MULTILINE)
+_ANPA_PRIORITY = re.compile(r"^[^\S\n]*+([a-z])[^\S\n]++([a-z])\b", re.IGNORECASE | re.MULTILINE)
 _ANPA_SLUG = re.compile(r"\b(?:am|pm|bc|ap)-([\w.-]+)", re.IGNORECASE)
-_ANPA_DATE = re.compile(r"\s(\d{1,2}-\d{1,2})\s+\d{0,4}\s*$", re.MULTILINE)
+_ANPA_DATE = re.compile(r"\s(\d{1,2}-\d{1,2})(?:[^\S\n]++\d{1,4}+)?[^\S\n]*+$", re.MULTILINE)
 _WRITETHRU = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+ld\b", re.IGNORECASE)
 _ANPA_URGENCY = {"f": 1, "b": 2, "u": 3, "r": 5, "d": 6, "z": 7}
 
@@ -131,10 +140,41 @@ def parse_anpa(item: RawItem, parts: Frame) -> Story:
     )
 
 
-# IPTC 7901 header: source and sequence, priority digit, category, word count, keywords.
-_7901_HEADER = re.compile(
-    r"^\s*([A-Za-z]*)\s*(\d*)\s+(\d)\s+([A-Za-z]{1,3})\s+(\d{1,5})?\s*(.*)$", re.MULTILINE
-)
+# IPTC 7901 header line: source and sequence ("AFP0733" or "AFP 0733"), priority digit,
+# category (1-3 letters), word count (optional), then keywords. Read as words, not with
+# one regex: a pattern with several optional parts around whitespace backtracks
+# cubically on a long run of spaces.
+_7901_SOURCE = re.compile(r"[A-Za-z]*\d*")
+_7901_CATEGORY = re.compile(r"[A-Za-z]{1,3}")
+_7901_COUNT = re.compile(r"\d{1,5}")
+
+
+@dataclass(frozen=True)
+class Header7901:
+    """The parts of a 7901 header line that Wirefeed uses."""
+
+    priority: int
+    keywords: str
+
+
+def header_7901(header: str) -> Header7901 | None:
+    """The first header line shaped like ``AFP0733 4 POL 0087 KEYWORDS``, if any."""
+    for line in header.split("\n"):
+        words = line.split()
+        for lead in (0, 1, 2):  # words taken by the source and sequence
+            if len(words) < lead + 2 or not _7901_SOURCE.fullmatch("".join(words[:lead])):
+                continue
+            priority, category, rest = words[lead], words[lead + 1], words[lead + 2 :]
+            if not (len(priority) == 1 and priority.isdecimal()):
+                continue
+            if not _7901_CATEGORY.fullmatch(category):
+                continue
+            if rest and _7901_COUNT.fullmatch(rest[0]):
+                rest = rest[1:]
+            return Header7901(int(priority), " ".join(rest))
+    return None
+
+
 _NOT_FOR_PUBLICATION = re.compile(
     r"^[^\n]*not (?:intended )?for publication[\s:.-]*", re.IGNORECASE | re.MULTILINE
 )
@@ -149,9 +189,9 @@ def parse_7901(item: RawItem, parts: Frame) -> Story:
     text, ednote = "\n".join(lines), None
     if (note := _NOT_FOR_PUBLICATION.search(text)) is not None:
         text, ednote = text[: note.start()], clean_line(text[note.end() :])
-    header = _7901_HEADER.search(parts.header)
+    header = header_7901(parts.header)
     keywords = [clean_line(ln).strip("/") for ln in parts.header.split("\n")[1:] if ln.strip()]
-    slug = (header.group(6).strip() if header else "") or (keywords[0] if keywords else None)
+    slug = (header.keywords if header else "") or (keywords[0] if keywords else None)
     copy = read_copy(headline, [p for p in split_paragraphs(text) if not is_boilerplate(p)])
     return story_from_copy(
         item,
@@ -159,7 +199,7 @@ def parse_7901(item: RawItem, parts: Frame) -> Story:
         fingerprint_uri("7901", item.source, slug or copy.headline),
         created=_filed_at(parts.trailer),
         slugline=slug or None,
-        urgency=int(header.group(3)) if header and header.group(3) != "0" else None,
+        urgency=header.priority if header and header.priority else None,
         ednote=ednote or None,
     )
 
@@ -171,3 +211,23 @@ def parse(item: RawItem, text: str) -> Story:
         raise ParseError("empty", "the message has no text between STX and ETX")
     anpa = US in parts.header or re.search(r"^\^", parts.text, re.MULTILINE) is not None
     return (parse_anpa if anpa else parse_7901)(item, parts)
+
+
+# Where a framed message opens: SOH (after any SYNs), or a telex ZCZC at a line start.
+_OPENING = re.compile(r"(?:^|(?<=[\x03\x04\n]))[\x16 ]*(?:\x01|ZCZC)")
+
+
+def split_messages(text: str) -> list[str]:
+    """The framed messages of a capture file, in order (the whole text when only one)."""
+    starts = [m.start() for m in _OPENING.finditer(text)]
+    if len(starts) < 2:
+        return [text]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def parse_items(item: RawItem, text: str) -> list[Outcome]:
+    """Every framed message of a payload; one message fails without the others."""
+    messages = split_messages(text)
+    if len(messages) == 1:
+        return [parse(item, text)]
+    return [attempt(partial(parse, item, message)) for message in messages]

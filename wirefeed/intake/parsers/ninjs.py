@@ -3,16 +3,19 @@
 ninjs 3.x spells properties in camelCase (``versionCreated``), 1.x and 2.x in lower
 case; keys are folded to lower case first so one mapping serves every version. 1.x
 shapes (``headline``, ``body_html``, renditions as an object, ``subject``/``place``)
-are read as well.
+are read as well. A JSON array of ninjs objects is a delivery of several items, each
+parsed (and refused) on its own.
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
-from wirefeed.intake.parsers import ParseError, RawItem, parse_date
+from wirefeed.intake.parsers import Outcome, ParseError, RawItem, attempt, parse_date
+from wirefeed.intake.parsers.headlines import headlines_for
 from wirefeed.intake.parsers.wirecopy import correction_in, split_paragraphs
 from wirefeed.model import (
     Body,
@@ -69,25 +72,26 @@ def _descriptions(doc: dict[str, Any]) -> list[str]:
     return [v for v in values if v] or [v for v in [_str(doc.get("description_text"))] if v]
 
 
-def _nitf_body(document: str) -> str:
+def _nitf_body(document: str, base: str | None) -> str:
     # Imported here: the XML module imports this package's siblings.
     from wirefeed.intake.parsers.xml import _inner_html, parse_xml
 
-    return _inner_html(parse_xml(document).find("body/body.content"))
+    return _inner_html(parse_xml(document).find("body/body.content"), base)
 
 
-def _body_html(doc: dict[str, Any]) -> str:
+def _body_html(doc: dict[str, Any], base: str | None) -> str:
+    """The body as sanitised HTML; relative URLs resolve against ``base`` (or are dropped)."""
     bodies = [b for b in doc.get("bodies") or [] if isinstance(b, dict) and _str(b.get("value"))]
     for kind in ("html", "nitf"):
         for body in bodies:
             if kind in _str(body.get("contenttype")).lower():
                 value = _str(body["value"])
-                return clean_html(value) if kind == "html" else _nitf_body(value)
+                return clean_html(value, base) if kind == "html" else _nitf_body(value, base)
     if bodies:
         return paragraphs_to_html(split_paragraphs(_str(bodies[0]["value"])))
     for key in ("body_html", "body_xhtml"):
         if _str(doc.get(key)):
-            return clean_html(_str(doc[key]))
+            return clean_html(_str(doc[key]), base)
     if _str(doc.get("body_text")):
         return paragraphs_to_html(split_paragraphs(_str(doc["body_text"])))
     return ""
@@ -148,25 +152,31 @@ def _item_type(doc: dict[str, Any]) -> str:
     return kind
 
 
-def parse(item: RawItem, text: str) -> Story:
-    """Parse a ninjs document of any published major version."""
+def parse_items(item: RawItem, text: str) -> list[Outcome]:
+    """Parse a ninjs document of any published major version, or an array of them."""
     try:
         doc = fold_keys(json.loads(text))
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ParseError("invalid_json", str(exc)[:300]) from exc
+    if isinstance(doc, list):
+        return [attempt(partial(parse_document, item, entry)) for entry in doc]
+    return [parse_document(item, doc)]
+
+
+def parse_document(item: RawItem, doc: Any) -> Story:
+    """One ninjs object (keys already folded to lower case)."""
     if not isinstance(doc, dict):
         raise ParseError("invalid_ninjs", "a ninjs document is a JSON object")
     uri = _str(doc.get("uri")) or _str(doc.get("guid"))
     if not uri:
         raise ParseError("invalid_ninjs", "ninjs requires a uri")
     kind = _item_type(doc)
-    headlines = _headlines(doc) or [Headline(value=d[:200]) for d in _descriptions(doc)[:1]]
-    if not headlines:
-        raise ParseError("no_headline", "the item has no headline")
+    descriptions = _descriptions(doc)
+    html = _body_html(doc, uri) or paragraphs_to_html(descriptions)
+    headlines = _headlines(doc) or headlines_for("", descriptions[0] if descriptions else "", html)
     renditions = _renditions(doc.get("renditions"))
     if kind in MEDIA_TYPES and not renditions:
         raise ParseError("media_without_renditions", f"a {kind} item with no usable rendition")
-    html = _body_html(doc) or paragraphs_to_html(_descriptions(doc))
     source = _str(doc.get("source")) or item.source
     status = _str(doc.get("pubstatus")).lower()
     return Story(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from wirefeed.intake.parsers import ParseError, RawItem
+from wirefeed.intake.parsers import Outcome, ParseError, RawItem
 from wirefeed.intake.parsers.wirecopy import (
     Copy,
     clean_line,
@@ -59,3 +59,8 @@ def parse(item: RawItem, text: str) -> Story:
     # Plain copy has no guid: the normalised headline (without UPDATE/CORRECTED markers)
     # stands in for one, so a re-send or an update is a new version of the same story.
     return story_from_copy(item, copy, fingerprint_uri("text", item.source, copy.headline))
+
+
+def parse_items(item: RawItem, text: str) -> list[Outcome]:
+    """Plain copy is always one item."""
+    return [parse(item, text)]

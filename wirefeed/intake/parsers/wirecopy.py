@@ -20,17 +20,25 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[ \t\u00a0]+")
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 # "MOSCOW, Oct 17 (Reuters) -", "GROSSETO, Italy (AP) --", "Madrid, 17 oct (EFE).-",
 # "(ANSA) - ROME, OCT 17 -", "BERLIN (dpa) -": place, optional region, optional date,
 # optional agency in brackets, then a dash.
+# It runs on untrusted text: whitespace is matched possessively (``\s*+``), so the
+# optional parts cannot share a run of spaces, and only the first DATELINE_WINDOW
+# characters of a paragraph are looked at (no dateline is longer), so even the lazy
+# place and date cost a bounded number of steps per paragraph.
+DATELINE_WINDOW = 160
 _DATELINE = re.compile(
-    r"""^(?:\((?P<lead_agency>[^()\n]{1,24})\)\s*[-\u2013\u2014]+\s*)?
-    (?P<place>[^\W\d_][^\d\n(),:;]{0,40}?(?:,\s*[^\W\d_][^\d\n(),:;]{0,30}?)?)
-    (?:,\s*(?P<date>(?=[^\n(),]*\d)[^\n(),]{3,24}?))?
-    \s*(?:\((?P<agency>[^()\n]{1,24})\))?\s*\.?\s*(?:-{1,2}|_|\u2013|\u2014)\s+""",
+    r"""^(?:\((?P<lead_agency>[^()\n]{1,24})\)\s*+[-\u2013\u2014]++\s*+)?
+    (?P<place>[^\W\d_][^\d\n(),:;]{0,40}?(?:,\s*+[^\W\d_][^\d\n(),:;]{0,30}?)?)
+    (?:,\s*+(?P<date>(?=[^\n(),]{0,23}\d)[^\n(),]{3,24}?))?
+    \s*+(?:\((?P<agency>[^()\n]{1,24})\))?\s*+\.?\s*+(?:-{1,2}|_|\u2013|\u2014)\s++""",
     re.VERBOSE,
 )
+# A byline is a short first paragraph; longer ones are never matched (bounded work).
+BYLINE_MAX = 80
 _BYLINE = re.compile(
     r"^(?:by|por|von|di|par|door|av)\s+(?P<name>[^\W\d_][\w.'\u2019 &-]{1,60}?)"
     r"(?:\s*[,/(].*)?$",
@@ -53,7 +61,7 @@ def split_paragraphs(text: str) -> list[str]:
     """Split wire copy into paragraphs on blank lines, dropping boilerplate lines."""
     text = strip_xml_illegal(text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs = []
-    for block in re.split(r"\n\s*\n", text):
+    for block in PARAGRAPH_BREAK.split(text):
         lines = [ln for ln in block.split("\n") if ln.strip() and not _BOILERPLATE.match(ln)]
         joined = clean_line(" ".join(ln.strip() for ln in lines))
         if joined:
@@ -80,7 +88,7 @@ class Copy:
 
 def _dateline(paragraph: str) -> tuple[str | None, str]:
     """The dateline place and the paragraph without its dateline (None when there is none)."""
-    match = _DATELINE.match(paragraph)
+    match = _DATELINE.match(paragraph, 0, DATELINE_WINDOW)
     if match is None or match.end() >= len(paragraph):
         return None, paragraph
     place = match.group("place").strip()
@@ -104,7 +112,7 @@ def read_copy(headline: str, paragraphs: list[str]) -> Copy:
     if body and (note := _CORRECTION_NOTE.match(body[0])):
         copy.correction_note = note.group("note").strip()
         body = body[1:]
-    if body and len(body[0]) <= 80 and (byline := _BYLINE.match(body[0])):
+    if body and len(body[0]) <= BYLINE_MAX and (byline := _BYLINE.match(body[0])):
         copy.byline = byline.group("name").strip()
         body = body[1:]
     if body:

@@ -1,5 +1,9 @@
 """XML wire formats: NITF 3.x and NewsML-G2 (newsItem, newsMessage, packageItem).
 
+A newsMessage carries any number of items: each newsItem becomes a story of its own,
+a packageItem is set aside naming the items it references, and concept, planning,
+knowledge and catalog items are refused with a reason that names their class.
+
 Every document goes through defusedxml: entity declarations (billion laughs, XXE) and
 external references are refused with their own reason codes, and so is a DOCTYPE
 that points at a DTD on the network, except the standard IPTC ones (which are never
@@ -9,6 +13,7 @@ fetched; a parser here reads no DTD at all).
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 from xml.etree.ElementTree import Element, tostring
@@ -17,12 +22,17 @@ from xml.etree.ElementTree import ParseError as XMLSyntaxError
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from wirefeed.intake.parsers import ParseError, RawItem, parse_date
-from wirefeed.intake.parsers.wirecopy import clean_line, correction_in, fingerprint_uri
+from wirefeed.intake.parsers import Outcome, ParseError, RawItem, attempt, parse_date
+from wirefeed.intake.parsers.headlines import headlines_for
+from wirefeed.intake.parsers.wirecopy import (
+    PARAGRAPH_BREAK,
+    clean_line,
+    correction_in,
+    fingerprint_uri,
+)
 from wirefeed.model import (
     Body,
     Creator,
-    Headline,
     PubStatus,
     Rendition,
     Story,
@@ -34,6 +44,9 @@ from wirefeed.sanitize import clean_html, paragraphs_to_html, strip_xml_illegal
 # Hosts whose DTDs appear in real agency files; a DOCTYPE naming them is harmless
 # because no DTD is ever loaded.
 _KNOWN_DTD_HOSTS = {"www.nitf.org", "nitf.org", "www.iptc.org", "iptc.org", "www.w3.org"}
+
+
+_XML_DECLARATION = re.compile(r"^\s*+<\?xml[^>]*+\?>")
 
 
 class _WireXMLParser(DefusedXMLParser):
@@ -50,12 +63,17 @@ class _WireXMLParser(DefusedXMLParser):
             raise DTDForbidden(name, sysid, pubid)
 
 
+def without_xml_declaration(text: str) -> str:
+    """Decoded text without its XML declaration (whose encoding no longer applies)."""
+    return _XML_DECLARATION.sub("", text)
+
+
 def parse_xml(text: str) -> Element:
     """Parse XML text safely, with namespaces stripped from tags and attributes."""
     try:
         parser = _WireXMLParser()
         # The text is already decoded; a leftover encoding declaration would only confuse.
-        parser.feed(re.sub(r"^\s*<\?xml[^>]*\?>", "", strip_xml_illegal(text)))
+        parser.feed(without_xml_declaration(strip_xml_illegal(text)))
         root: Element = parser.close()
     except EntitiesForbidden as exc:
         raise ParseError(
@@ -85,8 +103,11 @@ def _attr(element: Element | None, name: str) -> str:
     return (element.get(name) or "").strip() if element is not None else ""
 
 
-def _inner_html(container: Element | None) -> str:
-    """The children of ``container`` as sanitised HTML (NITF headings become h2/h3)."""
+def _inner_html(container: Element | None, base: str | None) -> str:
+    """The children of ``container`` as sanitised HTML (NITF headings become h2/h3).
+
+    Relative URLs resolve against ``base``, the item's own address, or are dropped.
+    """
     if container is None:
         return ""
     renames = {"hl1": "h2", "hl2": "h3", "hedline": "div", "block": "div", "bq": "blockquote"}
@@ -95,7 +116,7 @@ def _inner_html(container: Element | None) -> str:
         for element in child.iter():
             element.tag = renames.get(str(element.tag), element.tag)
         parts.append(tostring(child, encoding="unicode"))
-    return clean_html("".join(parts))
+    return clean_html("".join(parts), base)
 
 
 def _status(value: str) -> PubStatus:
@@ -113,15 +134,13 @@ def _version(value: str) -> str:
 
 
 def _story(item: RawItem, uri: str, **fields: Any) -> Story:
-    headline = fields.pop("headline")
-    if not headline:
-        raise ParseError("no_headline", "the item has no headline")
     html = fields.pop("html")
+    headlines = headlines_for(fields.pop("headline"), fields.pop("abstract"), html)
     return Story(
         uri=uri,
         id=story_id_for(item.source, uri),
         source=item.source,
-        headlines=[Headline(value=headline)],
+        headlines=headlines,
         bodies=[Body(value=html)] if html else [],
         versioncreated=fields.pop("versioncreated") or item.received_at,
         **fields,
@@ -140,13 +159,15 @@ def parse_nitf(item: RawItem, root: Element) -> Story:
     issued = parse_date(_attr(root.find("head/docdata/date.issue"), "norm"))
     ednote = _attr(root.find("head/docdata/ed-msg"), "info")
     correction = _attr(root.find("head/docdata/correction"), "info")
-    html = _inner_html(body.find("body.content") if body is not None else None)
-    if not html and body_head is not None:
-        html = paragraphs_to_html([_text(body_head.find("abstract"))])
+    abstract = _text(body_head.find("abstract")) if body_head is not None else ""
+    html = _inner_html(body.find("body.content") if body is not None else None, doc_id)
+    if not html and abstract:
+        html = paragraphs_to_html([abstract])
     return _story(
         item,
-        doc_id or fingerprint_uri("nitf", item.source, headline),
+        doc_id or fingerprint_uri("nitf", item.source, headline or abstract or html),
         headline=headline,
+        abstract=abstract,
         html=html,
         version=_version(_attr(root.find("head/docdata/du-key"), "version")),
         versioncreated=issued,
@@ -175,7 +196,7 @@ _G2_TYPES = {"text": "text", "picture": "picture", "graphic": "graphic", "audio"
              "video": "video", "composite": "composite"}  # fmt: skip
 
 
-def _g2_body(item: RawItem, content_set: Element | None) -> tuple[str, dict[str, Rendition]]:
+def _g2_body(content_set: Element | None, base: str) -> tuple[str, dict[str, Rendition]]:
     """HTML of the inline content, and renditions of the remote content."""
     if content_set is None:
         return "", {}
@@ -186,13 +207,13 @@ def _g2_body(item: RawItem, content_set: Element | None) -> tuple[str, dict[str,
              is not None),
             inline,
         )  # fmt: skip
-        html = _inner_html(container)
+        html = _inner_html(container, base)
         if html:
             break
     inline_data = content_set.find("inlineData")
     if not html and inline_data is not None:
         html = paragraphs_to_html(
-            [clean_line(p) for p in re.split(r"\n\s*\n", "".join(inline_data.itertext()))]
+            [clean_line(p) for p in PARAGRAPH_BREAK.split("".join(inline_data.itertext()))]
         )
     renditions = {}
     for index, remote in enumerate(content_set.iterfind("remoteContent")):
@@ -225,11 +246,16 @@ def parse_news_item(item: RawItem, root: Element) -> Story:
     item_class = _attr(meta.find("itemClass") if meta is not None else None, "qcode")
     signals = [_attr(s, "qcode") for s in root.iterfind("itemMeta/signal")]
     ednote = _text(root.find("itemMeta/edNote"))
-    html, renditions = _g2_body(item, root.find("contentSet"))
+    html, renditions = _g2_body(root.find("contentSet"), guid)
+    descriptions = root.findall("contentMeta/description")
+    abstract = next(
+        (_text(d) for d in descriptions if _attr(d, "role").endswith(("summary", "abstract"))), ""
+    ) or next((_text(d) for d in descriptions if _text(d)), "")
     return _story(
         item,
         guid,
         headline=headline,
+        abstract=abstract,
         html=html,
         type=_G2_TYPES.get(item_class.rsplit(":", 1)[-1], "text"),
         version=_version(_attr(root, "version")),
@@ -257,21 +283,17 @@ def parse_news_item(item: RawItem, root: Element) -> Story:
     )  # fmt: skip
 
 
-_OTHER_G2_ITEMS = {"conceptItem", "planningItem", "knowledgeItem", "catalogItem"}
+# The reason code of each NewsML-G2 item class that is not a story.
+_OTHER_G2_ITEMS = {
+    "conceptItem": "concept_item",
+    "planningItem": "planning_item",
+    "knowledgeItem": "knowledge_item",
+    "catalogItem": "catalog_item",
+}
 
 
-def parse(item: RawItem, text: str) -> Story:
-    """Parse an XML wire document of any supported kind."""
-    root = parse_xml(text)
-    if root.tag == "newsMessage":
-        items = root.findall("itemSet/*")
-        news_items = [i for i in items if i.tag == "newsItem"]
-        if len(items) != 1 or not news_items:
-            raise ParseError(
-                "multiple_items",
-                f"a newsMessage with {len(items)} items; send one item per request",
-            )
-        root = news_items[0]
+def _parse_element(item: RawItem, root: Element) -> Story:
+    """One XML item: a NITF document or a NewsML-G2 item of a story-bearing class."""
     if root.tag == "nitf":
         return parse_nitf(item, root)
     if root.tag == "newsItem":
@@ -284,5 +306,19 @@ def parse(item: RawItem, text: str) -> Story:
             f"{': ' + ', '.join(refs[:5]) if refs else ''}); send the items themselves",
         )
     if root.tag in _OTHER_G2_ITEMS:
-        raise ParseError("unsupported_item", f"a NewsML-G2 {root.tag} is not a story")
+        raise ParseError(
+            _OTHER_G2_ITEMS[root.tag],
+            f"a NewsML-G2 {root.tag} ({_attr(root, 'guid') or 'no guid'}) is not a story",
+        )
     raise ParseError("unsupported_format", f"no parser for XML documents of type <{root.tag}>")
+
+
+def parse_items(item: RawItem, text: str) -> list[Outcome]:
+    """Parse an XML wire document of any supported kind: one item, or a newsMessage's items."""
+    root = parse_xml(text)
+    if root.tag != "newsMessage":
+        return [_parse_element(item, root)]
+    items = root.findall("itemSet/*")
+    if not items:
+        raise ParseError("empty", "a newsMessage without items")
+    return [attempt(partial(_parse_element, item, element)) for element in items]

@@ -1,0 +1,57 @@
+"""Admin routes for agencies and their keys (the same operations as ``wirefeed agencies``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+
+from services.auth import admin
+from services.context import Context, get_context
+from wirefeed.intake import agencies
+from wirefeed.intake.agencies import AGENCY_NAME_PATTERN
+
+router = APIRouter(prefix="/v1/admin/agencies", tags=["agencies"], dependencies=[Depends(admin)])
+T = TypeVar("T")
+AgencyName = Path(pattern=AGENCY_NAME_PATTERN)
+
+
+def _checked(action: Callable[[], T]) -> T:
+    """Run an edit; an unknown agency or key is a 404, a refused edit a 409."""
+    try:
+        return action()
+    except agencies.UnknownAgency as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except agencies.AgencyError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+@router.get("")
+def list_agencies(context: Context = Depends(get_context)) -> list[dict[str, Any]]:
+    """Every agency with its key ids and dates (never the hashes)."""
+    return agencies.public_view(agencies.load(context.store))
+
+
+@router.put("/{name}")
+def add_agency(name: str = AgencyName, context: Context = Depends(get_context)) -> dict[str, Any]:
+    """Create an agency (no keys yet); an existing one is left as it is."""
+    agency = _checked(lambda: agencies.add_agency(context.store, name))
+    return {"name": agency.name, "keys": [k.id for k in agency.keys]}
+
+
+@router.post("/{name}/keys", status_code=status.HTTP_201_CREATED)
+def issue_key(
+    name: str = AgencyName, grace_s: int | None = None, context: Context = Depends(get_context)
+) -> dict[str, str]:
+    """Issue a key (shown once). With ``grace_s``, older keys expire after that long."""
+    grace = timedelta(seconds=grace_s) if grace_s is not None else None
+    key_id, secret = _checked(lambda: agencies.new_key(context.store, name, grace))
+    return {"agency": name, "key_id": key_id, "api_key": secret}
+
+
+@router.delete("/{name}/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_key(name: str, key_id: str, context: Context = Depends(get_context)) -> None:
+    """Revoke a key at once (every API process drops it within ``config_refresh_s``)."""
+    _checked(lambda: agencies.revoke_key(context.store, name, key_id))
