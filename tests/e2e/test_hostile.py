@@ -17,7 +17,7 @@ from lxml import etree
 from bench.hostile_feeds import load_fragments
 from tests.conftest import wait_for
 from tests.hostile_html import assert_clean_html, assert_inert_text, same_text, visible_text
-from wirefeed.layout import feed_key, story_key
+from wirefeed.layout import feed_key, public_story_key
 from wirefeed.publish.feeds import ATOM_NS
 from wirefeed.settings import Settings
 
@@ -86,6 +86,6 @@ def test_hostile_stories_reach_the_served_feeds_inert(
         assert same_text(item["title"], guids[item["id"]])
 
     for story_id in ids:
-        story = httpx.get(stack_settings.public_url(story_key(story_id))).json()
+        story = httpx.get(stack_settings.public_url(public_story_key(story_id))).json()
         for body in story.get("bodies", []):
             assert_clean_html(body["value"], f"public story {story_id}")
