@@ -11,29 +11,22 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
+from cli.shell import console, run_refusable, store
 from wirefeed.intake import agencies
-from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
 
 app = typer.Typer(help="Agencies and their API keys.", no_args_is_help=True)
-console = Console()
 
 
 def _store() -> S3Store:
-    return S3Store(Settings.from_env())
+    return store()
 
 
 def _run(action: Callable[[], object]) -> None:
     """Report a refused edit as a one-line error and exit 1."""
-    try:
-        action()
-    except (agencies.AgencyError, ValidationError) as exc:
-        console.print(f"[red]{exc}")
-        raise typer.Exit(1) from exc
+    run_refusable(action, agencies.AgencyError)
 
 
 @app.command("add")

@@ -13,30 +13,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
+from cli.shell import console, run_refusable, store
 from wirefeed.publish import subscription_store as partners
 from wirefeed.publish.subscriptions import FeedSpec, Partner, SubscriptionConfig
-from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
 
 app = typer.Typer(help="Partners, their API keys, and feeds.", no_args_is_help=True)
-console = Console()
 
 
 def _store() -> S3Store:
-    return S3Store(Settings.from_env())
+    return store()
 
 
 def _run(action: Callable[[], object]) -> None:
     """Report a refused edit as a one-line error and exit 1."""
-    try:
-        action()
-    except (partners.ConfigError, ValidationError) as exc:
-        console.print(f"[red]{exc}")
-        raise typer.Exit(1) from exc
+    run_refusable(action, partners.ConfigError)
 
 
 @app.command("apply")
