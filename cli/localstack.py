@@ -8,6 +8,7 @@ stopped by PID.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -24,6 +25,8 @@ from urllib.parse import urlparse
 import httpx
 import redis
 
+from cli import devenv
+from wirefeed.editor.users import dev_tokens
 from wirefeed.messages import QUEUES
 from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
@@ -282,6 +285,11 @@ class LocalStack:
         url = urlparse(self.s3_endpoint_url)
         host, port = url.hostname or "127.0.0.1", url.port or 80
         if not port_open(host, port) and host in LOOPBACK:
+            if importlib.util.find_spec("moto") is None:
+                raise StackError(
+                    "the embedded S3 endpoint needs the local extra: pip install "
+                    "'wirefeed[local]' (make run installs it), or set S3_ENDPOINT_URL to a store"
+                )
             self.add("s3", [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)])
             wait_until(
                 lambda: port_open(host, port), STARTUP_TIMEOUT_S, f"S3 endpoint on port {port}"
@@ -290,7 +298,8 @@ class LocalStack:
             self.env(), s3_endpoint_url=self.s3_endpoint_url, s3_bucket=self.s3_bucket
         )
         with _credentials(self.env()):
-            S3Store(settings).ensure_bucket()
+            for warning in S3Store(settings).ensure_bucket():
+                print(f"warning: {warning}", file=sys.stderr, flush=True)
 
     def start_workers(self) -> None:
         """Celery workers for each queue, each consuming only its own queue.
@@ -298,7 +307,10 @@ class LocalStack:
         A prefork queue gets one worker with ``concurrency`` pool processes; a solo queue
         gets ``concurrency`` workers (``worker-enrich``, ``worker-enrich-2``...). Each
         serves its metrics on a free port (``metrics_url``), summed over its pool
-        processes through a multiprocess folder of its own.
+        processes through a multiprocess folder of its own. Node names carry the queue,
+        the worker's index and this supervisor's pid (``enrich-2.4711@host``), so two
+        stacks on one host sharing a Redis still show every worker once to
+        ``celery inspect`` and Flower.
         """
         for queue in QUEUES:
             pool = POOLS.get(queue, "prefork")
@@ -306,10 +318,11 @@ class LocalStack:
             workers, children = (count, 1) if pool == "solo" else (1, count)
             for number in range(1, workers + 1):
                 name = queue if number == 1 else f"{queue}-{number}"
+                node = f"{queue}-{number}.{os.getpid()}@%h"
                 self.add(
                     f"worker-{name}",
                     [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
-                     "-Q", queue, "-n", f"{name}@%h", "-P", pool, "-c", str(children),
+                     "-Q", queue, "-n", node, "-P", pool, "-c", str(children),
                      "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
                     env={"WIREFEED_METRICS_PORT": str(free_port()),
                          "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / name)},
@@ -375,6 +388,20 @@ class LocalStack:
         """The partner gateway (private feeds), on loopback and its own port."""
         self._start_http("gateway", "services.gateway:create_gateway_app", self.gateway_port)
 
+    @property
+    def env_file(self) -> Path:
+        """Where the stack leaves its settings for commands run beside it (``.run/env``)."""
+        return self.run_dir / devenv.ENV_FILE.name
+
+    def write_env_file(self) -> None:
+        """Write the endpoints, credentials and dev tokens the children run with."""
+        env = self.env()
+        values = devenv.stack_variables(env)
+        settings = Settings.from_env(env)
+        if settings.dev_mode:
+            values.setdefault("WIREFEED_EDITOR_TOKEN", dev_tokens(settings)["dev-admin"])
+        devenv.write(self.env_file, values)
+
     def start(self) -> None:
         """Start every part, in dependency order; stop what started if one part fails."""
         try:
@@ -384,6 +411,7 @@ class LocalStack:
             self.start_beat()
             self.start_api()
             self.start_gateway()
+            self.write_env_file()
         except BaseException:
             self.stop()
             raise

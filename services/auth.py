@@ -6,6 +6,9 @@ import hmac
 
 from fastapi import HTTPException, Request, status
 
+# Who the audit log names for an edit made with the service token.
+TOKEN_USER = "admin-token"
+
 
 def require_token(request: Request, expected: str) -> None:
     """Reject a request whose bearer token is missing (401) or wrong (403)."""

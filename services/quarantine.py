@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from services.auth import require_token
+from services.auth import TOKEN_USER, require_token
 from services.context import Context, get_context
+from wirefeed.editor import admin_actions
 from wirefeed.intake import receiving
 from wirefeed.intake.quarantine import get_record, list_records
 from wirefeed.storage import NotFound
@@ -45,7 +46,9 @@ def show_item(item_id: str, context: Context = Depends(get_context)) -> dict[str
 def replay_item(item_id: str, context: Context = Depends(get_context)) -> JSONResponse:
     """Take the item through intake again; 422 with the reason if it is still refused."""
     try:
-        receipt = receiving.replay(context.store, item_id)
+        receipt = admin_actions.replay_quarantined(
+            context.store, TOKEN_USER, item_id, context.enqueue
+        )
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such quarantined item") from None
     except receiving.Quarantined as still:
@@ -53,7 +56,6 @@ def replay_item(item_id: str, context: Context = Depends(get_context)) -> JSONRe
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content={"error": still.reason, "detail": still.detail, "quarantine_id": item_id},
         )
-    context.enqueue("ingest.ingest_story", receipt.raw_key)
     return JSONResponse(
         status_code=status.HTTP_202_ACCEPTED,
         content={"id": receipt.story_id, "raw_key": receipt.raw_key},

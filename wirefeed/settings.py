@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 DEFAULT_DEV_TOKEN = "dev-token"
+PUBLIC_ACCESS_MODES = ("policy", "acl", "none")
 
 
 class SettingsError(ValueError):
@@ -81,7 +82,20 @@ class Settings:
     upstream_tick_s: float = 5.0
     # A file listing the upstream RSS/Atom/JSON feeds to poll (see README); empty: none.
     upstreams_file: str = ""
+    # -- S3-compatible stores ------------------------------------------------------------
+    # How partners get to read the public prefixes (feeds/, stories/): "policy" sets a
+    # bucket policy at start-up, "acl" writes each public object public-read, "none"
+    # leaves it to the operator (a CDN or proxy in front of the bucket, say). Stores
+    # without bucket policies (s3rver, several hosted ones) want "acl" or "none".
+    s3_public_access: str = "policy"
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.s3_public_access not in PUBLIC_ACCESS_MODES:
+            raise SettingsError(
+                f"WIREFEED_S3_PUBLIC_ACCESS is {self.s3_public_access!r}; "
+                f"use one of {', '.join(PUBLIC_ACCESS_MODES)}"
+            )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

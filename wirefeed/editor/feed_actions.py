@@ -62,6 +62,7 @@ def rebuild_feeds(
     """Render one feed (or every feed) again from the stored stories, uploading every format."""
     feed_ids = [feed_id] if feed_id else sorted(subscriptions.feeds)
     every_story = set(story_ids(store))
+    jobs.expect_feeds(store, job_id, len(feed_ids))
     for fid in feed_ids:
         spec = subscriptions.get(fid)
         if spec is None:
