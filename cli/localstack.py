@@ -150,6 +150,8 @@ class LocalStack:
     concurrency: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(QUEUES, 1))
     extra_env: Mapping[str, str] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
+    # One-line warnings of the start-up (also printed to stderr as they happen).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def api_url(self) -> str:
@@ -299,6 +301,7 @@ class LocalStack:
         )
         with _credentials(self.env()):
             for warning in S3Store(settings).ensure_bucket():
+                self.warnings.append(warning)
                 print(f"warning: {warning}", file=sys.stderr, flush=True)
 
     def start_workers(self) -> None:
