@@ -128,6 +128,7 @@ def story_page(
         story=story,
         row=views.StoryRow(story, state),
         state=state,
+        timeline=views.timeline(state.history if state else []),
         versions=known,
         older=older,
         newer=newer,
