@@ -1,8 +1,8 @@
 """The ``wirefeed`` command line: one module per area, gathered here.
 
-``main`` is the entry point: it reads a dev stack's ``.run/env`` when run beside one
-(see ``cli.devenv``), and turns any failure into one line and an exit code (see
-``cli.common``) unless ``--debug`` asks for the traceback.
+``main`` is the entry point. Every command but ``stack`` reads a dev stack's
+``.run/env`` when run beside one (see ``cli.devenv``); any failure becomes one line and
+an exit code (see ``cli.common``) unless ``--debug`` asks for the traceback.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from cli import common, devenv, editor, ops, partners, quarantine, schemas, stack
@@ -25,10 +24,14 @@ app = typer.Typer(
 
 @app.callback()
 def options(
+    context: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of failures.")] = False,
 ) -> None:
     """Wirefeed: wire stories in, partner feeds out."""
     common.OPTIONS.debug = debug
+    # The stack writes .run/env; it starts from the environment, never from a past run's.
+    if context.invoked_subcommand != "stack":
+        devenv.load(Path.cwd())
 
 
 app.add_typer(stack.app, name="stack")
@@ -43,14 +46,17 @@ app.add_typer(quarantine.app, name="quarantine")
 
 def main(args: list[str] | None = None) -> int:
     """Run one command and return its exit code."""
-    devenv.load(Path.cwd())
     common.OPTIONS.debug = False
     try:
         code = app(args=args, prog_name="wirefeed", standalone_mode=False)
-    except click.ClickException as usage:  # click's own words for a wrong option or argument
-        usage.show()
+    except typer.TyperException as usage:  # a wrong option or argument: click's own words
+        show = getattr(usage, "show", None)  # usage errors print the usage line too
+        if show is not None:
+            show()
+        else:
+            print(f"error: {usage.format_message()}", file=sys.stderr)
         return usage.exit_code
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as error:
