@@ -86,9 +86,13 @@ def status(
             console.print(_table(report))
         return
     try:
-        if as_json:
+        if as_json or not console.is_terminal:  # a log or a pipe: one report after another
             while True:
-                typer.echo(json.dumps(_report(settings, timeout).as_dict()))
+                report = _report(settings, timeout)
+                if as_json:
+                    print(json.dumps(report.as_dict()), flush=True)
+                else:
+                    console.print(_table(report))
                 time.sleep(watch)
         with Live(_table(_report(settings, timeout)), console=console, auto_refresh=False) as live:
             while True:

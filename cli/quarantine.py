@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from cli.common import EXIT_FAILED, EXIT_REFUSED, CommandError, open_store, operator
 from cli.reporting import Reporter
@@ -26,7 +26,8 @@ def list_items(
 ) -> None:
     """List quarantined items, oldest first."""
     records = sorted(list_records(open_store()), key=lambda r: r.at)
-    table = Table("id", "at", "reason", "source", "detail")
+    # Ids are what the other commands take: never wrapped, whatever the width.
+    table = Table(Column("id", no_wrap=True), "at", "reason", "source", "detail")
     for record in records:
         if reason is None or record.reason == reason:
             table.add_row(record.id, record.at.isoformat(), record.reason, record.source,

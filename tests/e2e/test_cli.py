@@ -130,6 +130,20 @@ def test_every_command_works_beside_a_running_stack(
     status = json.loads(ok("status", "--json", "--timeout", "10"))
     assert status["stories_by_stage"]["published"] >= 1
     assert "Wirefeed status" in ok("status")
+    watching = subprocess.Popen(
+        [WIREFEED, "status", "--json", "--watch", "1", "--timeout", "5"],
+        cwd=tmp_path,
+        env=bare_environment(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watching.stdout is not None
+        reports = [json.loads(watching.stdout.readline()) for _ in range(2)]
+    finally:
+        watching.terminate()
+        watching.wait(30)
+    assert all(report["stories_by_stage"]["published"] >= 1 for report in reports)
 
     partner = f"cli-{uuid.uuid4().hex[:8]}"
     ok("partners", "add", partner, "--name", "From a shell")
