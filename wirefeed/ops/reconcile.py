@@ -171,6 +171,7 @@ def reconcile(
     ``max_backlog``, nothing is done while the queues hold more messages than that: a
     story waiting behind a backlog is late, not lost, and re-enqueueing it would only
     deepen the backlog (the next pass, once the queues drain, finds what was lost).
+    ``progress``, when given, is told how far the reading and the re-enqueueing are.
     """
     if max_backlog is not None:
         backlog = sum(d or 0 for d in metrics.queue_depths(client, PIPELINE_QUEUES).values())
