@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import boto3
 import httpx
 import redis
 
@@ -48,9 +49,14 @@ DEV_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "wirefeed-dev", "AWS_SECRET_ACCESS_KEY":
 
 @contextmanager
 def _credentials(env: Mapping[str, str]) -> Iterator[None]:
-    """Run a block with the children's AWS credentials (boto3 reads them from os.environ)."""
+    """Run a block with the children's AWS credentials (boto3 reads them from os.environ).
+
+    boto3's default session keeps the credentials it first found, so it is made anew on
+    the way in and out: a second stack in one process (the tests) may use other ones.
+    """
     saved = {k: os.environ.get(k) for k in DEV_CREDENTIALS}
     os.environ.update({k: env[k] for k in DEV_CREDENTIALS})
+    boto3.setup_default_session()
     try:
         yield
     finally:
@@ -59,6 +65,7 @@ def _credentials(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        boto3.setup_default_session()
 
 
 def _with_loopback(no_proxy: str | None) -> str:

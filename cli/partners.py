@@ -66,6 +66,12 @@ def add(
     admin_actions.put_partner(open_store(), operator(), partner)
 
 
+@app.command("remove")
+def remove(partner_id: str) -> None:
+    """Remove a partner that owns no feeds (and with it every key it had)."""
+    admin_actions.delete_partner(open_store(), operator(), partner_id)
+
+
 @app.command("key")
 def key(
     partner_id: str,

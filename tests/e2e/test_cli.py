@@ -149,11 +149,14 @@ def test_every_command_works_beside_a_running_stack(
     ok("partners", "add", partner, "--name", "From a shell")
     assert ok("partners", "key", partner).startswith("wf_")
     assert partner in ok("partners", "list")
+    ok("partners", "remove", partner)  # the session's other tests share this stack
+    assert partner not in ok("partners", "list")
     # Audited like the admin API's edits, under the shell's user.
     edits = [e for e in query(stack_store) if partner in (e.detail or "")]
     assert {(e.action, e.user.startswith("cli:")) for e in edits} == {
         ("partner.put", True),
         ("partner.key", True),
+        ("partner.delete", True),
     }
 
     ok("republish", story_id)
