@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from rich.console import Console
@@ -23,6 +24,8 @@ class Reporter:
         self._bars: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         self._noted: dict[str, int] = {}
+        # Updates may come from several threads at once (the reconciler reads in a pool).
+        self._lock = threading.Lock()
 
     def __enter__(self) -> Reporter:
         if self.console.is_terminal:
@@ -47,6 +50,10 @@ class Reporter:
 
     def update(self, phase: str, done: int, total: int | None) -> None:
         """``done`` of ``total`` items of ``phase`` are through (total None: not known yet)."""
+        with self._lock:
+            self._show(phase, done, total)
+
+    def _show(self, phase: str, done: int, total: int | None) -> None:
         if self._bars is not None:
             if phase not in self._tasks:
                 self._tasks[phase] = self._bars.add_task(phase, total=total)
