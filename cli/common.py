@@ -1,7 +1,7 @@
 """What every command shares: settings, the store, who is acting, and how failures end.
 
 A command that cannot do its work ends with one line on stderr naming what failed and
-what to do, and an exit code from this table (README, "Command-line exit codes"):
+what to do, and an exit code from this table (README, "From a second terminal"):
 
 0 done; 1 the work failed (a job failed, an item is still refused); 2 a usage or
 settings error; 3 refused (no or wrong token, an invalid edit, an unknown id); 4 a
@@ -13,6 +13,7 @@ service is unavailable (the API, the S3 store, Redis) or a job did not end in ti
 from __future__ import annotations
 
 import getpass
+import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -56,7 +57,10 @@ class CommandError(Exception):
 
 def operator() -> str:
     """Who the audit log names for a command run from a shell."""
-    return f"cli:{getpass.getuser()}"
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # a container's uid with no name
+        return f"cli:uid-{os.getuid()}"
 
 
 def quiet_logs() -> None:
