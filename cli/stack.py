@@ -11,8 +11,8 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli.common import EXIT_REFUSED, EXIT_UNAVAILABLE, START_HINT, CommandError
-from cli.localstack import LocalStack, exit_on_sigterm
+from cli.common import EXIT_FAILED, EXIT_REFUSED, EXIT_UNAVAILABLE, START_HINT, CommandError
+from cli.localstack import LocalStack, StackError, exit_on_sigterm
 from wirefeed.layout import feed_key
 from wirefeed.settings import Settings
 
@@ -94,7 +94,11 @@ def stack_up(
     )
     exit_on_sigterm()
     console.print("Starting Redis, the S3 endpoint, the workers and the API…")
-    stack.start()
+    try:
+        stack.start()
+    except StackError as error:  # its first line says what; the logs say why
+        what = str(error).splitlines()[0]
+        raise CommandError(f"{what} (logs: {stack.run_dir / 'logs'})", EXIT_FAILED) from error
     try:
         if samples is not None:
             files = sorted(p for p in samples.iterdir() if p.is_file())
