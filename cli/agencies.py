@@ -1,38 +1,31 @@
 """``wirefeed agencies``: the agencies that send stories, and their keys, from a shell.
 
-Commands edit the stored list directly, through the same domain functions the admin
-API calls; every API process picks a change up within seconds, no restart.
+Commands edit the stored list through the same audited domain functions as the admin
+API (``wirefeed.editor.admin_actions``; the audit log names the shell user as
+``cli:USER``); every API process picks a change up within seconds, no restart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from cli.shell import console, run_refusable, store
+from cli.common import open_store, operator
+from wirefeed.editor import admin_actions
 from wirefeed.intake import agencies
-from wirefeed.storage import S3Store
 
 app = typer.Typer(help="Agencies and their API keys.", no_args_is_help=True)
-
-
-def _store() -> S3Store:
-    return store()
-
-
-def _run(action: Callable[[], object]) -> None:
-    """Report a refused edit as a one-line error and exit 1."""
-    run_refusable(action, agencies.AgencyError)
+console = Console()
 
 
 @app.command("add")
 def add(name: str) -> None:
     """Create an agency (its name is the source of its stories); then issue it a key."""
-    _run(lambda: agencies.add_agency(_store(), name))
+    admin_actions.add_agency(open_store(), operator(), name)
 
 
 @app.command("key")
@@ -43,25 +36,21 @@ def key(
     ] = None,
 ) -> None:
     """Issue a key for an agency; the key is printed once and stored only hashed."""
-
-    def action() -> None:
-        grace = timedelta(seconds=grace_s) if grace_s is not None else None
-        typer.echo(agencies.new_key(_store(), name, grace)[1])
-
-    _run(action)
+    grace = timedelta(seconds=grace_s) if grace_s is not None else None
+    typer.echo(admin_actions.new_agency_key(open_store(), operator(), name, grace)[1])
 
 
 @app.command("revoke")
 def revoke(name: str, key_id: str) -> None:
     """Revoke one of an agency's keys at once."""
-    _run(lambda: agencies.revoke_key(_store(), name, key_id))
+    admin_actions.revoke_agency_key(open_store(), operator(), name, key_id)
 
 
 @app.command("list")
 def list_all() -> None:
     """Show every agency and its keys (ids and dates, never the keys)."""
     table = Table("agency", "key id", "created", "expires")
-    for agency in agencies.load(_store()).agencies:
+    for agency in agencies.load(open_store()).agencies:
         if not agency.keys:
             table.add_row(agency.name, "-", "-", "-")
         for k in agency.keys:

@@ -1,9 +1,10 @@
 """Editor commands: ``wirefeed republish|correct|kill|embargo|rebuild|audit|job``.
 
 They call the editor API (``--api``, default from settings) with the token in
-``WIREFEED_EDITOR_TOKEN``, wait for the job, and exit with 0 when it is done, 1 when
-it failed, 3 when the API refused the request, and 4 when the API was unreachable or
-the job did not finish in time.
+``WIREFEED_EDITOR_TOKEN`` (beside ``make run``, ``.run/env`` gives the dev editor-admin's),
+wait for the job, and exit with 0 when it is done, 1 when it failed, 3 when the API
+refused the request (or there is no token), and 4 when the API was unreachable or the
+job did not finish in time.
 """
 
 from __future__ import annotations
@@ -19,16 +20,32 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.common import (
+    EXIT_FAILED,
+    EXIT_REFUSED,
+    EXIT_UNAVAILABLE,
+    START_HINT,
+    CommandError,
+)
+from cli.reporting import Reporter
 from wirefeed.editor.users import Role, add_user, dev_tokens
 from wirefeed.settings import Settings
 
 console = Console()
-EXIT_FAILED, EXIT_REFUSED, EXIT_UNAVAILABLE = 1, 3, 4
 
 ApiOption = Annotated[str | None, typer.Option("--api", help="Base URL of the Wirefeed API.")]
 WaitOption = Annotated[
     float, typer.Option("--wait", help="Seconds to wait for the job (0: do not wait).")
 ]
+
+
+class Refused(CommandError):
+    """The API answered with an error status: 4 for a server error, else 3."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        code = EXIT_UNAVAILABLE if status >= 500 else EXIT_REFUSED
+        super().__init__(f"refused ({status}): {reason}", code)
+        self.status = status
 
 
 class EditorClient:
@@ -37,27 +54,34 @@ class EditorClient:
     def __init__(self, api: str | None) -> None:
         settings = Settings.from_env()
         self.base = (api or f"http://{settings.api_host}:{settings.api_port}").rstrip("/")
-        token = os.environ.get("WIREFEED_EDITOR_TOKEN", "")
+        token = os.environ.get("WIREFEED_EDITOR_TOKEN", "").strip()
         if not token and settings.dev_mode:
             token = dev_tokens(settings)["dev-admin"]
+        if not token:
+            raise CommandError(
+                "no token: set WIREFEED_EDITOR_TOKEN or run inside a dev stack (make run)",
+                EXIT_REFUSED,
+            )
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One request; exits 3 on a refusal and 4 when the API cannot be reached."""
+        """One request; a refusal ends the command with 3, an unreachable API with 4."""
         try:
             response = httpx.request(
                 method, f"{self.base}/v1/editor{path}", headers=self.headers, timeout=30, **kwargs
             )
+        except httpx.ConnectError as exc:
+            raise CommandError(
+                f"API at {self.base} refused the connection: {START_HINT}", EXIT_UNAVAILABLE
+            ) from exc
         except httpx.HTTPError as exc:
-            console.print(f"[red]Cannot reach the API at {self.base}: {exc}")
-            raise typer.Exit(EXIT_UNAVAILABLE) from exc
+            raise CommandError(f"API at {self.base} failed: {exc}", EXIT_UNAVAILABLE) from exc
         if response.status_code >= 400:
             try:
                 reason = response.json().get("detail", response.text)
             except ValueError:
                 reason = response.text
-            console.print(f"[red]Refused ({response.status_code}):[/] {reason}")
-            raise typer.Exit(EXIT_UNAVAILABLE if response.status_code >= 500 else EXIT_REFUSED)
+            raise Refused(response.status_code, reason)
         return response.json()
 
     def act(self, path: str, body: dict[str, Any] | None, wait: float) -> None:
@@ -67,18 +91,22 @@ class EditorClient:
         if wait <= 0:
             return
         deadline = time.monotonic() + wait
-        with console.status("Waiting for the feeds…"):
+        # A job that says how many feeds it will write (a rebuild) shows them as they go.
+        with Reporter(console) as reporter:
             while True:
                 job = self.call("GET", f"/jobs/{job_id}")
+                if job.get("feeds_expected"):
+                    reporter.update("feeds rewritten", len(job["feeds"]), job["feeds_expected"])
                 if job["status"] != "queued":
                     break
                 if time.monotonic() > deadline:
-                    console.print(f"[yellow]Job {job_id} is still running after {wait:.0f}s.")
-                    raise typer.Exit(EXIT_UNAVAILABLE)
+                    raise CommandError(
+                        f"job {job_id} is still running after {wait:.0f}s", EXIT_UNAVAILABLE
+                    )
                 time.sleep(0.3)
-        show_job(job)
         if job["status"] != "done":
-            raise typer.Exit(EXIT_FAILED)
+            raise CommandError(f"{job['action']} failed: {job.get('detail') or ''}", EXIT_FAILED)
+        show_job(job)
 
 
 def show_job(job: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ stopped by PID.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -21,9 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import boto3
 import httpx
 import redis
 
+from cli import devenv
+from wirefeed.editor.users import dev_tokens
 from wirefeed.intake.agencies import ensure_dev_agencies
 from wirefeed.messages import QUEUES
 from wirefeed.settings import Settings
@@ -46,9 +50,14 @@ DEV_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "wirefeed-dev", "AWS_SECRET_ACCESS_KEY":
 
 @contextmanager
 def _credentials(env: Mapping[str, str]) -> Iterator[None]:
-    """Run a block with the children's AWS credentials (boto3 reads them from os.environ)."""
+    """Run a block with the children's AWS credentials (boto3 reads them from os.environ).
+
+    boto3's default session keeps the credentials it first found, so it is made anew on
+    the way in and out: a second stack in one process (the tests) may use other ones.
+    """
     saved = {k: os.environ.get(k) for k in DEV_CREDENTIALS}
     os.environ.update({k: env[k] for k in DEV_CREDENTIALS})
+    boto3.setup_default_session()
     try:
         yield
     finally:
@@ -57,6 +66,7 @@ def _credentials(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        boto3.setup_default_session()
 
 
 def _with_loopback(no_proxy: str | None) -> str:
@@ -148,6 +158,8 @@ class LocalStack:
     concurrency: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(QUEUES, 1))
     extra_env: Mapping[str, str] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
+    # One-line warnings of the start-up (also printed to stderr as they happen).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def api_url(self) -> str:
@@ -284,6 +296,11 @@ class LocalStack:
         url = urlparse(self.s3_endpoint_url)
         host, port = url.hostname or "127.0.0.1", url.port or 80
         if not port_open(host, port) and host in LOOPBACK:
+            if importlib.util.find_spec("moto") is None:
+                raise StackError(
+                    "the embedded S3 endpoint needs the local extra: pip install "
+                    "'wirefeed[local]' (make run installs it), or set S3_ENDPOINT_URL to a store"
+                )
             self.add("s3", [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)])
             wait_until(
                 lambda: port_open(host, port), STARTUP_TIMEOUT_S, f"S3 endpoint on port {port}"
@@ -293,7 +310,9 @@ class LocalStack:
         )
         with _credentials(self.env()):
             store = S3Store(settings)
-            store.ensure_bucket()
+            for warning in store.ensure_bucket():
+                self.warnings.append(warning)
+                print(f"warning: {warning}", file=sys.stderr, flush=True)
             if settings.dev_mode:
                 ensure_dev_agencies(store)
 
@@ -303,7 +322,10 @@ class LocalStack:
         A prefork queue gets one worker with ``concurrency`` pool processes; a solo queue
         gets ``concurrency`` workers (``worker-enrich``, ``worker-enrich-2``...). Each
         serves its metrics on a free port (``metrics_url``), summed over its pool
-        processes through a multiprocess folder of its own.
+        processes through a multiprocess folder of its own. Node names carry the queue,
+        the worker's index and this supervisor's pid (``enrich-2.4711@host``), so two
+        stacks on one host sharing a Redis still show every worker once to
+        ``celery inspect`` and Flower.
         """
         for queue in QUEUES:
             pool = POOLS.get(queue, "prefork")
@@ -311,10 +333,11 @@ class LocalStack:
             workers, children = (count, 1) if pool == "solo" else (1, count)
             for number in range(1, workers + 1):
                 name = queue if number == 1 else f"{queue}-{number}"
+                node = f"{queue}-{number}.{os.getpid()}@%h"
                 self.add(
                     f"worker-{name}",
                     [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
-                     "-Q", queue, "-n", f"{name}@%h", "-P", pool, "-c", str(children),
+                     "-Q", queue, "-n", node, "-P", pool, "-c", str(children),
                      "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
                     env={"WIREFEED_METRICS_PORT": str(free_port()),
                          "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / name)},
@@ -380,6 +403,26 @@ class LocalStack:
         """The partner gateway (private feeds), on loopback and its own port."""
         self._start_http("gateway", "services.gateway:create_gateway_app", self.gateway_port)
 
+    @property
+    def env_file(self) -> Path:
+        """Where the stack leaves its settings for commands run beside it (``.run/env``)."""
+        return self.run_dir / devenv.ENV_FILE.name
+
+    def write_env_file(self) -> None:
+        """Write the endpoints, credentials and tokens the children run with.
+
+        The tokens are the ones the commands need: the admin token (``submit``) and, in
+        dev mode, the dev editor with the admin role (the editor commands and
+        ``quarantine replay``, which go through the editor API).
+        """
+        env = self.env()
+        values = devenv.stack_variables(env)
+        settings = Settings.from_env(env)
+        values.setdefault("WIREFEED_ADMIN_TOKEN", settings.admin_token)
+        if settings.dev_mode:
+            values.setdefault("WIREFEED_EDITOR_TOKEN", dev_tokens(settings)["dev-admin"])
+        devenv.write(self.env_file, values)
+
     def start(self) -> None:
         """Start every part, in dependency order; stop what started if one part fails."""
         try:
@@ -389,6 +432,7 @@ class LocalStack:
             self.start_beat()
             self.start_api()
             self.start_gateway()
+            self.write_env_file()
         except BaseException:
             self.stop()
             raise

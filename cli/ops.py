@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated
 
 import redis
 import typer
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
 
-from wirefeed import logs
+from cli.common import EXIT_FAILED, CommandError, open_store, quiet_logs
+from cli.reporting import Reporter
 from wirefeed.ops import reconcile as reconciler
 from wirefeed.ops import status as pipeline_status
 from wirefeed.settings import Settings
-from wirefeed.storage import S3Store
 
 console = Console()
 
@@ -52,20 +54,52 @@ def _table(report: pipeline_status.Status) -> Table:
     return table
 
 
+def _report(settings: Settings, timeout: float) -> pipeline_status.Status:
+    """The status now. The bucket is read first: a stopped stack fails there, at once."""
+    store = open_store(settings)
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        workers: dict[str, int] = {}  # The report says Redis is unreachable.
+    else:
+        workers = _workers_per_queue(timeout)
+    return pipeline_status.collect(store, client, workers)
+
+
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for workers to answer.")] = 2.0,
+    watch: Annotated[
+        float | None,
+        typer.Option(help="Refresh every N seconds until Ctrl-C (JSON: one line each time)."),
+    ] = None,
 ) -> None:
     """Queue depths, workers per queue, the oldest waiting story, uploads and failures."""
     settings = Settings.from_env()
-    logs.configure(settings.log_level)  # stderr: stdout carries the report
-    report = pipeline_status.collect(
-        S3Store(settings), redis.Redis.from_url(settings.redis_url), _workers_per_queue(timeout)
-    )
-    if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2))
-    else:
-        console.print(_table(report))
+    quiet_logs()
+    if watch is None:
+        report = _report(settings, timeout)
+        if as_json:
+            typer.echo(json.dumps(report.as_dict(), indent=2))
+        else:
+            console.print(_table(report))
+        return
+    try:
+        if as_json or not console.is_terminal:  # a log or a pipe: one report after another
+            while True:
+                report = _report(settings, timeout)
+                if as_json:
+                    print(json.dumps(report.as_dict()), flush=True)
+                else:
+                    console.print(_table(report))
+                time.sleep(watch)
+        with Live(_table(_report(settings, timeout)), console=console, auto_refresh=False) as live:
+            while True:
+                time.sleep(watch)
+                live.update(_table(_report(settings, timeout)), refresh=True)
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a watch ends.
 
 
 def reconcile(
@@ -78,15 +112,17 @@ def reconcile(
     from workers.app import enqueue
 
     settings = Settings.from_env()
-    logs.configure(settings.log_level)  # stderr: stdout carries the counts
-    counts = reconciler.reconcile(
-        S3Store(settings),
-        redis.Redis.from_url(settings.redis_url),
-        enqueue,
-        min_age_s=min_age,
-        dry_run=dry_run,
-    )
+    quiet_logs()
+    # Progress goes to stderr too, so stdout stays one JSON document.
+    with Reporter(Console(stderr=True)) as reporter:
+        counts = reconciler.reconcile(
+            open_store(settings),
+            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2),
+            enqueue,
+            min_age_s=min_age,
+            dry_run=dry_run,
+            progress=reporter.update,
+        )
     if counts is None:
-        typer.echo("another reconcile is running; try again when it is done", err=True)
-        raise typer.Exit(1)
+        raise CommandError("another reconcile is running; try again when it is done", EXIT_FAILED)
     typer.echo(json.dumps(counts))

@@ -1,60 +1,49 @@
 """``wirefeed partners`` and ``wirefeed feeds``: the subscription configuration from a shell.
 
-Commands edit the stored configuration directly (the same domain functions the admin
-API calls); workers and the gateway pick the change up within seconds, no restart.
+Commands edit the stored configuration through the same audited domain functions as
+the admin API (``wirefeed.editor.admin_actions``; the audit log names the shell user
+as ``cli:USER``); workers and the gateway pick the change up within seconds, no restart.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from cli.shell import console, run_refusable, store
+from cli.common import open_store, operator
+from wirefeed.editor import admin_actions
 from wirefeed.publish import subscription_store as partners
 from wirefeed.publish.subscriptions import FeedSpec, Partner, SubscriptionConfig
-from wirefeed.storage import S3Store
 
 app = typer.Typer(help="Partners, their API keys, and feeds.", no_args_is_help=True)
-
-
-def _store() -> S3Store:
-    return store()
-
-
-def _run(action: Callable[[], object]) -> None:
-    """Report a refused edit as a one-line error and exit 1."""
-    run_refusable(action, partners.ConfigError)
+console = Console()
 
 
 @app.command("apply")
 def apply(path: Annotated[Path, typer.Argument(help="A subscriptions JSON file.")]) -> None:
     """Validate a config file against the schema and make it the live configuration."""
-
-    def action() -> None:
-        config = SubscriptionConfig.model_validate_json(path.read_bytes())
-        partners.replace_config(_store(), config)
-        console.print(f"applied {len(config.partners)} partners and {len(config.feeds)} feeds")
-
-    _run(action)
+    config = SubscriptionConfig.model_validate_json(path.read_bytes())
+    admin_actions.replace_config(open_store(), operator(), config)
+    console.print(f"applied {len(config.partners)} partners and {len(config.feeds)} feeds")
 
 
 @app.command("export")
 def export() -> None:
     """Print the live configuration as JSON (key hashes included: keep it private)."""
-    config = partners.with_firehose(partners.load_config(_store())[0])
+    config = partners.with_firehose(partners.load_config(open_store())[0])
     typer.echo(config.model_dump_json(indent=2, exclude_none=True))
 
 
 @app.command("list")
 def list_all() -> None:
     """Show partners and feeds."""
-    config = partners.with_firehose(partners.load_config(_store())[0])
+    config = partners.with_firehose(partners.load_config(open_store())[0])
     table = Table("feed", "owner", "public", "size", "filter")
     for feed in config.feeds:
         selection = feed.filter.model_dump(exclude_defaults=True)
@@ -73,11 +62,14 @@ def add(
     rate_limit: Annotated[int, typer.Option(help="Requests per minute.")] = 600,
 ) -> None:
     """Create or update a partner."""
-    _run(
-        lambda: partners.put_partner(
-            _store(), Partner(id=partner_id, name=name, rate_limit_per_minute=rate_limit)
-        )
-    )
+    partner = Partner(id=partner_id, name=name, rate_limit_per_minute=rate_limit)
+    admin_actions.put_partner(open_store(), operator(), partner)
+
+
+@app.command("remove")
+def remove(partner_id: str) -> None:
+    """Remove a partner that owns no feeds (and with it every key it had)."""
+    admin_actions.delete_partner(open_store(), operator(), partner_id)
 
 
 @app.command("key")
@@ -88,27 +80,24 @@ def key(
     ] = None,
 ) -> None:
     """Issue an API key for a partner; the key is printed once and stored only hashed."""
-
-    def action() -> None:
-        grace = timedelta(seconds=grace_s) if grace_s is not None else None
-        typer.echo(partners.new_partner_key(_store(), partner_id, grace))
-
-    _run(action)
+    grace = timedelta(seconds=grace_s) if grace_s is not None else None
+    typer.echo(admin_actions.new_partner_key(open_store(), operator(), partner_id, grace))
 
 
 @app.command("revoke")
 def revoke(partner_id: str, key_id: str) -> None:
     """Revoke one of a partner's keys at once."""
-    _run(lambda: partners.revoke_partner_key(_store(), partner_id, key_id))
+    admin_actions.revoke_partner_key(open_store(), operator(), partner_id, key_id)
 
 
 @app.command("feed")
 def feed(path: Annotated[Path, typer.Argument(help="A feed spec JSON file.")]) -> None:
     """Create or replace one feed from a JSON feed spec."""
-    _run(lambda: partners.put_feed(_store(), FeedSpec.model_validate_json(path.read_bytes())))
+    spec = FeedSpec.model_validate_json(path.read_bytes())
+    admin_actions.put_feed(open_store(), operator(), spec)
 
 
 @app.command("remove-feed")
 def remove_feed(feed_id: str) -> None:
     """Remove a feed (not the firehose)."""
-    _run(lambda: partners.delete_feed(_store(), feed_id))
+    admin_actions.delete_feed(open_store(), operator(), feed_id)

@@ -7,20 +7,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
-from cli.editor import ApiOption, EditorClient, WaitOption
+from cli.common import EXIT_FAILED, EXIT_REFUSED, CommandError, open_store
+from cli.editor import ApiOption, EditorClient, Refused
+from cli.reporting import Reporter
 from wirefeed.intake import receiving
 from wirefeed.intake.quarantine import get_record, list_records
-from wirefeed.settings import Settings
-from wirefeed.storage import S3Store
 
 app = typer.Typer(help="Items that could not be processed, kept with their reason.")
 console = Console()
-
-
-def _store() -> S3Store:
-    return S3Store(Settings.from_env())
+# The API's answers about one item: unknown (404), or still refused by intake (422).
+_ITEM_REFUSALS = {404, 422}
 
 
 @app.command("list")
@@ -28,8 +26,9 @@ def list_items(
     reason: Annotated[str | None, typer.Option(help="Only items with this reason.")] = None,
 ) -> None:
     """List quarantined items, oldest first."""
-    records = sorted(list_records(_store()), key=lambda r: r.at)
-    table = Table("id", "at", "reason", "source", "detail")
+    records = sorted(list_records(open_store()), key=lambda r: r.at)
+    # Ids are what the other commands take: never wrapped, whatever the width.
+    table = Table(Column("id", no_wrap=True), "at", "reason", "source", "detail")
     for record in records:
         if reason is None or record.reason == reason:
             table.add_row(record.id, record.at.isoformat(), record.reason, record.source,
@@ -40,10 +39,10 @@ def list_items(
 @app.command("show")
 def show(item_id: str) -> None:
     """Show one item's record and the start of its raw payload."""
-    store = _store()
+    store = open_store()
     record = get_record(store, item_id)
     if record is None:
-        raise typer.BadParameter(f"no quarantined item {item_id}")
+        raise CommandError(f"no quarantined item {item_id}", EXIT_REFUSED)
     typer.echo(json.dumps(record.model_dump(mode="json"), indent=2))
     payload = receiving.load_raw(store, record.raw_key).payload
     typer.echo(f"--- {record.raw_key} ({len(payload)} bytes) ---")
@@ -51,12 +50,25 @@ def show(item_id: str) -> None:
 
 
 @app.command("replay")
-def replay(item_ids: list[str], api: ApiOption = None, wait: WaitOption = 30) -> None:
-    """Take items through intake again (after a fix), as an audited editor action.
+def replay(item_ids: list[str], api: ApiOption = None) -> None:
+    """Take items through intake again (after a fix), each as an audited editor action.
 
-    Exits with the first failing item's code (see ``wirefeed kill``): 3 when it is still
-    refused or unknown, 4 when the API cannot be reached.
+    Every item is tried, one line each; exits 1 when any is still refused or unknown,
+    and 4 at once when the API cannot be reached.
     """
-    client = EditorClient(api)
-    for item_id in item_ids:
-        client.act(f"/quarantine/{item_id}/replay", None, wait)
+    client, failed = EditorClient(api), 0
+    with Reporter(console) as reporter:
+        for done, item_id in enumerate(item_ids, 1):
+            try:
+                job = client.call("POST", f"/quarantine/{item_id}/replay")
+            except Refused as refused:
+                if refused.status not in _ITEM_REFUSALS:
+                    raise  # no token, a wrong one, or the API failing: the same for every item
+                console.print(f"[yellow]{item_id}: {refused.message}")
+                failed += 1
+            else:  # the job ends once the item's stories are queued for ingest
+                console.print(f"{item_id}: replayed (job {job['job_id']})")
+            if len(item_ids) > 1:
+                reporter.update("replaying", done, len(item_ids))
+    if failed:
+        raise CommandError(f"{failed} of {len(item_ids)} items not replayed", EXIT_FAILED)

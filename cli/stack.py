@@ -11,7 +11,8 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli.localstack import LocalStack, exit_on_sigterm
+from cli.common import EXIT_FAILED, EXIT_REFUSED, EXIT_UNAVAILABLE, START_HINT, CommandError
+from cli.localstack import LocalStack, StackError, exit_on_sigterm
 from wirefeed.editor.users import dev_tokens
 from wirefeed.intake.agencies import DEV_AGENCIES
 from wirefeed.layout import feed_key
@@ -29,15 +30,20 @@ def _content_type(path: Path) -> str:
 
 def submit_file(api_url: str, token: str, path: Path, source: str | None = None) -> dict[str, str]:
     """POST one file to the intake API and return its answer."""
-    response = httpx.post(
-        f"{api_url}/v1/stories",
-        content=path.read_bytes(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": _content_type(path)},
-        params={"source": source} if source else None,
-        timeout=30,
-    )
+    try:
+        response = httpx.post(
+            f"{api_url}/v1/stories",
+            content=path.read_bytes(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": _content_type(path)},
+            params={"source": source} if source else None,
+            timeout=30,
+        )
+    except httpx.ConnectError as exc:
+        message = f"API at {api_url} refused the connection: {START_HINT}"
+        raise CommandError(message, EXIT_UNAVAILABLE) from exc
     if response.status_code >= 400:
-        raise typer.BadParameter(f"{path.name}: {response.status_code} {response.text}")
+        code = EXIT_UNAVAILABLE if response.status_code >= 500 else EXIT_REFUSED
+        raise CommandError(f"{path.name}: {response.status_code} {response.text}", code)
     return dict(response.json())
 
 
@@ -90,7 +96,11 @@ def stack_up(
     )
     exit_on_sigterm()
     console.print("Starting Redis, the S3 endpoint, the workers and the API…")
-    stack.start()
+    try:
+        stack.start()
+    except StackError as error:  # its first line says what; the logs say why
+        what = str(error).splitlines()[0]
+        raise CommandError(f"{what} (logs: {stack.run_dir / 'logs'})", EXIT_FAILED) from error
     try:
         if samples is not None:
             files = sorted(p for p in samples.iterdir() if p.is_file())

@@ -1,4 +1,5 @@
-"""Admin routes for agencies and their keys (the same operations as ``wirefeed agencies``)."""
+"""Admin routes for agencies and their keys (the same audited operations as
+``wirefeed agencies``: ``wirefeed.editor.admin_actions``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 
-from services.auth import admin
+from services.auth import TOKEN_USER, admin
 from services.context import Context, get_context
+from wirefeed.editor import admin_actions
 from wirefeed.intake import agencies
 from wirefeed.intake.agencies import AGENCY_NAME_PATTERN
 
@@ -37,7 +39,7 @@ def list_agencies(context: Context = Depends(get_context)) -> list[dict[str, Any
 @router.put("/{name}")
 def add_agency(name: str = AgencyName, context: Context = Depends(get_context)) -> dict[str, Any]:
     """Create an agency (no keys yet); an existing one is left as it is."""
-    agency = _checked(lambda: agencies.add_agency(context.store, name))
+    agency = _checked(lambda: admin_actions.add_agency(context.store, TOKEN_USER, name))
     return {"name": agency.name, "keys": [k.id for k in agency.keys]}
 
 
@@ -47,11 +49,13 @@ def issue_key(
 ) -> dict[str, str]:
     """Issue a key (shown once). With ``grace_s``, older keys expire after that long."""
     grace = timedelta(seconds=grace_s) if grace_s is not None else None
-    key_id, secret = _checked(lambda: agencies.new_key(context.store, name, grace))
+    key_id, secret = _checked(
+        lambda: admin_actions.new_agency_key(context.store, TOKEN_USER, name, grace)
+    )
     return {"agency": name, "key_id": key_id, "api_key": secret}
 
 
 @router.delete("/{name}/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_key(name: str, key_id: str, context: Context = Depends(get_context)) -> None:
     """Revoke a key at once (every API process drops it within ``config_refresh_s``)."""
-    _checked(lambda: agencies.revoke_key(context.store, name, key_id))
+    _checked(lambda: admin_actions.revoke_agency_key(context.store, TOKEN_USER, name, key_id))

@@ -185,3 +185,5 @@ def require(
 admin = require(Kind.admin)
 sender = require(Kind.admin, Kind.agency)
 editor = require(Kind.editor)
+# Who the audit log names for an edit made with the admin token (a shell's are ``cli:USER``).
+TOKEN_USER = "admin-token"

@@ -169,6 +169,7 @@ def story_page(
         story=story,
         row=views.StoryRow(story, state),
         state=state,
+        timeline=views.timeline(state.history if state else []),
         versions=known,
         older=older,
         newer=newer,

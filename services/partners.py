@@ -8,8 +8,10 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 
+from services.auth import TOKEN_USER
 from services.auth import admin as admin_only
 from services.context import Context, get_context
+from wirefeed.editor import admin_actions
 from wirefeed.publish import subscription_store as partners
 from wirefeed.publish.subscriptions import FeedSpec, Partner, SubscriptionConfig
 
@@ -50,7 +52,8 @@ def put_subscriptions(
     config: SubscriptionConfig, context: Context = Depends(get_context)
 ) -> dict[str, Any]:
     """Apply a whole config file; partners keep their keys. Applies without a restart."""
-    return _public_view(_checked(lambda: partners.replace_config(context.store, config)))
+    apply = lambda: admin_actions.replace_config(context.store, TOKEN_USER, config)  # noqa: E731
+    return _public_view(_checked(apply))
 
 
 @router.put("/partners/{partner_id}", dependencies=admin)
@@ -62,14 +65,14 @@ def put_partner(
 ) -> dict[str, Any]:
     """Create or update a partner."""
     partner = Partner(id=partner_id, name=name, rate_limit_per_minute=rate_limit_per_minute)
-    saved = _checked(lambda: partners.put_partner(context.store, partner))
+    saved = _checked(lambda: admin_actions.put_partner(context.store, TOKEN_USER, partner))
     return saved.model_dump(mode="json", exclude={"keys"})
 
 
 @router.delete("/partners/{partner_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=admin)
 def delete_partner(partner_id: str, context: Context = Depends(get_context)) -> None:
     """Remove a partner that owns no feeds."""
-    _checked(lambda: partners.delete_partner(context.store, partner_id))
+    _checked(lambda: admin_actions.delete_partner(context.store, TOKEN_USER, partner_id))
 
 
 @router.post("/partners/{partner_id}/keys", status_code=status.HTTP_201_CREATED, dependencies=admin)
@@ -78,7 +81,10 @@ def issue_key(
 ) -> dict[str, str]:
     """Issue an API key (shown once). With ``grace_s``, older keys expire after that long."""
     grace = timedelta(seconds=grace_s) if grace_s is not None else None
-    secret = _checked(lambda: partners.new_partner_key(context.store, partner_id, grace))
+    issue = lambda: admin_actions.new_partner_key(  # noqa: E731
+        context.store, TOKEN_USER, partner_id, grace
+    )
+    secret = _checked(issue)
     return {"partner": partner_id, "api_key": secret, "key_id": secret.split("_")[1]}
 
 
@@ -89,7 +95,9 @@ def issue_key(
 )
 def revoke_key(partner_id: str, key_id: str, context: Context = Depends(get_context)) -> None:
     """Revoke a key at once."""
-    _checked(lambda: partners.revoke_partner_key(context.store, partner_id, key_id))
+    _checked(
+        lambda: admin_actions.revoke_partner_key(context.store, TOKEN_USER, partner_id, key_id)
+    )
 
 
 @router.put("/feeds/{feed_id}", dependencies=admin)
@@ -101,11 +109,11 @@ def put_feed(
         spec = FeedSpec.model_validate({**feed, "id": feed_id})
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    saved = _checked(lambda: partners.put_feed(context.store, spec))
+    saved = _checked(lambda: admin_actions.put_feed(context.store, TOKEN_USER, spec))
     return saved.model_dump(mode="json", exclude_none=True)
 
 
 @router.delete("/feeds/{feed_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=admin)
 def delete_feed(feed_id: str, context: Context = Depends(get_context)) -> None:
     """Remove a feed (not the firehose)."""
-    _checked(lambda: partners.delete_feed(context.store, feed_id))
+    _checked(lambda: admin_actions.delete_feed(context.store, TOKEN_USER, feed_id))

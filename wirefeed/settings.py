@@ -12,6 +12,7 @@ DEFAULT_ADMIN_TOKEN = "dev-token"
 MIN_TOKEN_LENGTH = 32
 # Environment variables that were renamed: the old name still works, with a warning.
 RENAMED_VARIABLES = {"WIREFEED_DEV_TOKEN": "WIREFEED_ADMIN_TOKEN"}
+PUBLIC_ACCESS_MODES = ("policy", "acl", "none")
 
 
 class SettingsError(ValueError):
@@ -119,7 +120,20 @@ class Settings:
     upstream_timeout_s: float = 30.0
     # WebSub hubs on loopback, link-local or private addresses are refused unless allowed.
     websub_allow_private: bool = False
+    # -- S3-compatible stores ------------------------------------------------------------
+    # How partners get to read the public prefixes (feeds/, stories/): "policy" sets a
+    # bucket policy at start-up, "acl" writes each public object public-read, "none"
+    # leaves it to the operator (a CDN or proxy in front of the bucket, say). Stores
+    # without bucket policies (s3rver, several hosted ones) want "acl" or "none".
+    s3_public_access: str = "policy"
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.s3_public_access not in PUBLIC_ACCESS_MODES:
+            raise SettingsError(
+                f"WIREFEED_S3_PUBLIC_ACCESS is {self.s3_public_access!r}; "
+                f"use one of {', '.join(PUBLIC_ACCESS_MODES)}"
+            )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

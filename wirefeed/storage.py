@@ -175,6 +175,8 @@ class MemoryStore:
 
 
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+# How stores without bucket policies answer PutBucketPolicy.
+_UNSUPPORTED_CODES = {"NotImplemented", "501", "MethodNotAllowed", "405"}
 _PRECONDITION_CODES = {"PreconditionFailed", "412", "ConditionalRequestConflict"}
 
 
@@ -183,6 +185,8 @@ class S3Store:
 
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.bucket = settings.s3_bucket
+        self.endpoint = settings.s3_endpoint_url
+        self.public_access = settings.s3_public_access
         self._client = client or boto3.client(
             "s3",
             endpoint_url=settings.s3_endpoint_url or None,
@@ -211,14 +215,21 @@ class S3Store:
             metrics.S3_ERRORS.labels(method, type(exc).__name__).inc()
             raise StorageUnavailable(f"{method} {key}: {exc}") from exc
 
-    def ensure_bucket(self, public_prefixes: tuple[str, ...] = PUBLIC_PREFIXES) -> None:
-        """Create the bucket if needed, and let anyone read the public prefixes."""
+    def ensure_bucket(self, public_prefixes: tuple[str, ...] = PUBLIC_PREFIXES) -> list[str]:
+        """Create the bucket if needed, and let anyone read the public prefixes.
+
+        How depends on ``s3_public_access``; only "policy" changes the bucket. A store
+        that has no bucket policies is no reason not to start: the returned warnings
+        (one line each) say so and name the setting to change.
+        """
         try:
             self._client.head_bucket(Bucket=self.bucket)
         except ClientError:
             self._client.create_bucket(Bucket=self.bucket)
         except BotoCoreError as exc:
             raise StorageUnavailable(f"head_bucket {self.bucket}: {exc}") from exc
+        if self.public_access != "policy":
+            return []
         policy = {
             "Version": "2012-10-17",
             "Statement": [
@@ -231,7 +242,18 @@ class S3Store:
                 }
             ],
         }
-        self._client.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(policy))
+        try:
+            self._client.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(policy))
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code not in _UNSUPPORTED_CODES:
+                raise
+            return [
+                f"the S3 store at {self.endpoint} has no bucket policies (PutBucketPolicy: "
+                f"{code}), so {', '.join(public_prefixes)} are not public: set "
+                "WIREFEED_S3_PUBLIC_ACCESS=acl (public-read objects) or none (exposed another way)"
+            ]
+        return []
 
     def get(self, key: str) -> Blob:
         response = self._call("get_object", key, Key=key)
@@ -258,6 +280,8 @@ class S3Store:
         extra: dict[str, Any] = {"ContentType": content_type, "Metadata": dict(metadata or {})}
         if cache_control:
             extra["CacheControl"] = cache_control
+        if self.public_access == "acl" and key.startswith(PUBLIC_PREFIXES):
+            extra["ACL"] = "public-read"
         if if_match is not None:
             extra["IfMatch"] = if_match
         if if_none_match:

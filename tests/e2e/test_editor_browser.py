@@ -7,8 +7,10 @@ page must be usable without a mouse. Screenshots of each step go to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -118,6 +120,37 @@ def public_feed_ids(settings: Settings, feed_id: str) -> dict[str, set[str]]:
     }
 
 
+def reads_at_a_glance(page: Page, story: dict[str, Any]) -> None:
+    """Tags and timeline of a published, then corrected, story page, as a reader sees them.
+
+    Every person, organisation and place is a chip of its own; each subject's code is
+    on the line of its own label; a stage reached twice is one row with its count.
+    """
+    tags = page.get_by_role("region", name="Tags")
+    assert story["people"], "the seed story names people"
+    for field in ("people", "organisations", "places"):
+        if story.get(field):
+            chips = tags.get_by_role("list", name=field.capitalize()).get_by_role("listitem")
+            expect(chips).to_have_text([tag["name"] for tag in story[field]])
+    subjects = tags.get_by_role("list", name="Subjects").get_by_role("listitem")
+    expect(subjects).to_have_count(len(story["subjects"]))
+    for item in subjects.all():
+        label = item.locator(".tag-name").bounding_box()
+        code = item.locator("code").bounding_box()
+        assert label and code, item.inner_text()
+        # The same line: the code's middle lies within the label's own line box.
+        middle = code["y"] + code["height"] / 2
+        assert label["y"] <= middle <= label["y"] + label["height"], item.inner_text()
+    # Published, then published again by the correction: one row, with the count.
+    timeline = page.get_by_role("region", name="Pipeline timeline")
+    published = timeline.get_by_role("row").filter(
+        has=page.get_by_role("cell", name="published", exact=True)
+    )
+    expect(published).to_have_count(1)
+    times = re.compile(r"^\u00d7\d+$")  # a multiplication sign and the count
+    expect(published.get_by_role("cell", name=times)).to_have_count(1)
+
+
 def test_an_editor_corrects_then_kills_the_seed_story_in_the_browser(
     stack: LocalStack,
     api: httpx.Client,
@@ -190,6 +223,8 @@ def test_an_editor_corrects_then_kills_the_seed_story_in_the_browser(
         tags = page.get_by_role("region", name="Tags")
         expect(tags).to_contain_text("space exploration")
         expect(tags).not_to_contain_text("✎")
+        reads_at_a_glance(page, api.get(f"/v1/stories/{story_id}").json()["story"])
+        shot("05b-story-tags-and-timeline")
         page.get_by_text("Kill…").press("Enter")
         kill_button = page.get_by_role("button", name="Kill story")
         kill_button.press("Enter")

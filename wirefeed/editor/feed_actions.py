@@ -65,6 +65,7 @@ def rebuild_feeds(
     if unknown:
         raise EditorialError("not_found", f"no feed {unknown[0]}")
     every_story = story_ids(store)
+    jobs.expect_feeds(store, job_id, len(feed_ids))
     for fid in feed_ids:
         with _render_lease(scheduler, fid) as held:
             update, _ = render_and_record(

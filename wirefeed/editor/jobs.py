@@ -52,6 +52,8 @@ class Job(BaseModel):
     created: datetime = Field(default_factory=lambda: datetime.now(UTC))
     finished: datetime | None = None
     feeds: list[FeedWrite] = Field(default_factory=list)
+    # How many feeds the job will write, when it knows up front (a rebuild), for progress.
+    feeds_expected: int | None = None
     detail: str | None = None
 
     @property
@@ -93,6 +95,15 @@ def update_job(store: BlobStore, job_id: str, change: Callable[[Job], None]) -> 
         return job
 
     return until_written(attempt, subject=f"job {job_id}")
+
+
+def expect_feeds(store: BlobStore, job_id: str, count: int) -> None:
+    """Record how many feeds the job is about to write."""
+
+    def change(job: Job) -> None:
+        job.feeds_expected = count
+
+    update_job(store, job_id, change)
 
 
 def note_feed_write(

@@ -6,12 +6,13 @@ import difflib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 from wirefeed.editor.feed_actions import story_ids
 from wirefeed.intake.parsers import ParseError, parse
 from wirefeed.intake.receiving import load_raw
 from wirefeed.model import TAG_FIELDS, PubStatus, Story, Tag, utcnow
-from wirefeed.progress import StoryState, load_state
+from wirefeed.progress import StoryState, Transition, load_state
 from wirefeed.sanitize import html_to_text
 from wirefeed.storage import BlobStore, NotFound
 from wirefeed.stories import load_story
@@ -37,6 +38,36 @@ class StoryRow:
     def feeds(self) -> list[str]:
         """The feeds the story is in."""
         return self.state.feeds if self.state else []
+
+
+@dataclass(frozen=True)
+class StageVisits:
+    """A stage of a story's timeline: how often the story reached it, first and last."""
+
+    stage: str
+    count: int
+    first: datetime
+    last: datetime
+    detail: str | None
+
+
+def timeline(history: Iterable[Transition]) -> list[StageVisits]:
+    """Each stage once, in the order first reached, with its count and latest detail.
+
+    A story corrected twice is published three times; the editor wants to see that it
+    was, not three rows that look like a loop.
+    """
+    visits: dict[str, StageVisits] = {}
+    for step in history:
+        seen = visits.get(step.stage)
+        visits[step.stage] = StageVisits(
+            stage=step.stage,
+            count=seen.count + 1 if seen else 1,
+            first=seen.first if seen else step.at,
+            last=step.at,
+            detail=step.detail or (seen.detail if seen else None),
+        )
+    return list(visits.values())
 
 
 @dataclass

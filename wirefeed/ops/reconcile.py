@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import count
 
 import redis
 import structlog
@@ -50,6 +51,8 @@ STEP_TASKS = {
 _NEXT_STEP = {Stage.parsed: "enrich", Stage.enriched: "publish", Stage.edited: "publish"}
 
 Enqueue = Callable[[str, str], None]
+# Told (phase, items done, items in all) as a long pass goes, for a progress display.
+Progress = Callable[[str, int, int], None]
 log = structlog.get_logger(__name__)
 
 
@@ -73,16 +76,29 @@ class RecoveryPlan:
         return sum(len(args) for args in self.steps().values())
 
 
-def load_states(store: BlobStore, threads: int = 16) -> list[StoryState]:
+def load_states(
+    store: BlobStore, threads: int = 16, progress: Progress | None = None
+) -> list[StoryState]:
     """Every story state, listed once and read concurrently."""
     ids = [key[len(_STATE_PREFIX) : -len(".json")] for key in store.list(_STATE_PREFIX)]
+    done = count(1)
+
+    def load(story_id: str) -> StoryState | None:
+        state = load_state(store, story_id)
+        if progress is not None:
+            progress("reading story states", next(done), len(ids))
+        return state
+
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        states = pool.map(lambda story_id: load_state(store, story_id), ids)
-        return [state for state in states if state is not None]
+        return [state for state in pool.map(load, ids) if state is not None]
 
 
 def plan_recovery(
-    store: BlobStore, *, min_age_s: float = 0, now: datetime | None = None
+    store: BlobStore,
+    *,
+    min_age_s: float = 0,
+    now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> RecoveryPlan:
     """Compare the raw payloads with the story states and list the work to redo."""
     cutoff = (now or datetime.now(UTC)) - timedelta(seconds=min_age_s)
@@ -90,7 +106,7 @@ def plan_recovery(
     # A record of one item of a payload ("{hash}-{index}") accounts for the payload too.
     quarantined = {key.removeprefix("quarantine/").removesuffix(".json").split("-")[0]
                    for key in store.list("quarantine/")}  # fmt: skip
-    states = load_states(store)
+    states = load_states(store, progress=progress)
     plan = RecoveryPlan(raw_objects=len(raw_keys), stories=len(states))
     recorded: set[str] = set()
     ingest: set[str] = set()
@@ -116,12 +132,17 @@ def plan_recovery(
     return plan
 
 
-def execute(plan: RecoveryPlan, enqueue: Enqueue) -> dict[str, int]:
+def execute(
+    plan: RecoveryPlan, enqueue: Enqueue, progress: Progress | None = None
+) -> dict[str, int]:
     """Enqueue every message of the plan; return how many per step."""
     sent: dict[str, int] = {}
+    done = count(1)
     for step, arguments in plan.steps().items():
         for argument in arguments:
             enqueue(STEP_TASKS[step], argument)
+            if progress is not None:
+                progress("re-enqueueing", next(done), plan.total)
         metrics.RECONCILED.labels(step).inc(len(arguments))
         sent[step] = len(arguments)
     return sent
@@ -149,6 +170,7 @@ def reconcile(
     min_age_s: float = 0,
     dry_run: bool = False,
     max_backlog: int | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, int] | None:
     """Plan and enqueue the recovery under the ``reconcile`` lease; None if one is running.
 
@@ -156,6 +178,7 @@ def reconcile(
     ``max_backlog``, nothing is done while the queues hold more messages than that: a
     story waiting behind a backlog is late, not lost, and re-enqueueing it would only
     deepen the backlog (the next pass, once the queues drain, finds what was lost).
+    ``progress``, when given, is told how far the reading and the re-enqueueing are.
     """
     if max_backlog is not None:
         backlog = sum(d or 0 for d in metrics.queue_depths(client, PIPELINE_QUEUES).values())
@@ -165,9 +188,9 @@ def reconcile(
     with lease(client, "reconcile", ttl_s=60) as held:
         if held is None:
             return None
-        plan = plan_recovery(store, min_age_s=min_age_s)
+        plan = plan_recovery(store, min_age_s=min_age_s, progress=progress)
         if not dry_run:
-            execute(plan, enqueue)
+            execute(plan, enqueue, progress)
         counts = summary(plan)
         log.info("reconcile.done", dry_run=dry_run, **counts)
         return counts

@@ -125,6 +125,7 @@ def test_rebuild_restores_a_lost_feed_from_the_stories(
     job = jobs.load_job(store, job_id)
     assert job is not None and job.status is jobs.JobStatus.done
     assert sorted(job.feeds[0].formats) == ["atom", "json", "rss"]
+    assert job.feeds_expected == 1  # told up front, so a client can show progress
 
 
 def test_an_unknown_feed_cannot_be_rebuilt(

@@ -140,3 +140,14 @@ def test_a_newer_version_whose_message_was_lost_is_ingested_after_publication() 
 
     ingesting.ingest(store, newer.raw_key)
     assert plan_recovery(store, now=LATER).ingest == []
+
+
+def test_progress_is_told_how_far_reading_and_enqueueing_are(store) -> None:
+    for n in range(2):  # recorded as received, never ingested
+        receiving.receive(store, RawItem(f"Story {n}\n\nBody {n}.".encode()))
+    receiving.store_raw(store, RawItem(b"Orphan\n\nNever recorded."))
+    told: list[tuple[str, int, int]] = []
+    plan = plan_recovery(store, progress=lambda *step: told.append(step))
+    execute(plan, lambda task, arg: None, lambda *step: told.append(step))
+    assert sorted(told[:2]) == [("reading story states", n, 2) for n in (1, 2)]
+    assert told[2:] == [("re-enqueueing", n, 3) for n in (1, 2, 3)]

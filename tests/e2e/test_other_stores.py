@@ -1,0 +1,84 @@
+"""The seed story through the whole stack on s3rver, an S3 implementation other than moto.
+
+s3rver (npm, installed by ``make test`` into .venv/node) has no bucket policies: with
+the default ``WIREFEED_S3_PUBLIC_ACCESS=policy`` the stack warns in one line naming the
+setting, and goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import httpx
+import pytest
+
+from cli.localstack import STARTUP_TIMEOUT_S, LocalStack, free_port, port_open, wait_until
+from tests.conftest import store_for, wait_for
+from tests.e2e.helpers import SEED_HEADLINE, publish_seed_story
+from wirefeed.layout import feed_key
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def s3rver_binary() -> str:
+    """The s3rver that make test installs, or one on PATH; skip the test without one."""
+    local = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "s3rver"
+    found = os.environ.get("S3RVER") or (str(local) if local.exists() else shutil.which("s3rver"))
+    if not found:
+        pytest.skip("s3rver is not installed: run infra/ensure-s3rver.sh (make test does)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def s3rver_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A whole stack whose S3 endpoint is s3rver."""
+    run_dir = tmp_path_factory.mktemp("s3rver-stack")
+    port = free_port()
+    stack = LocalStack(
+        run_dir=run_dir,
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        s3_endpoint_url=f"http://127.0.0.1:{port}",
+        api_port=free_port(),
+        gateway_port=free_port(),
+        extra_env={
+            "AWS_ACCESS_KEY_ID": "S3RVER",
+            "AWS_SECRET_ACCESS_KEY": "S3RVER",
+            "WIREFEED_NEAR_DUPLICATE_DISTANCE": "-1",
+            "WIREFEED_COALESCE_WINDOW_S": "0.5",
+        },
+    )
+    data = run_dir / "s3rver-data"
+    data.mkdir()
+    address = ["-a", "127.0.0.1", "-p", str(port)]
+    stack.add(
+        "s3rver", [s3rver_binary(), "-d", str(data), *address, "--configure-bucket", "wirefeed"]
+    )
+    wait_until(lambda: port_open("127.0.0.1", port), STARTUP_TIMEOUT_S, "s3rver")
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_the_seed_story_reaches_the_atom_feed_on_s3rver(s3rver_stack: LocalStack) -> None:
+    # No bucket policies there: one warning naming the setting, and the stack went on.
+    assert len(s3rver_stack.warnings) == 1
+    assert "WIREFEED_S3_PUBLIC_ACCESS" in s3rver_stack.warnings[0]
+
+    with httpx.Client(
+        base_url=s3rver_stack.api_url, headers={"Authorization": "Bearer dev-token"}, timeout=30
+    ) as api:
+        publish_seed_story(api, "s3rver-test", timeout=300)
+    store = store_for(s3rver_stack)
+
+    def in_atom_feed() -> bool:
+        feed = feedparser.parse(store.get(feed_key("all", "atom")).body)
+        return any(e.title == SEED_HEADLINE for e in feed.entries)
+
+    wait_for(in_atom_feed, timeout=60)
