@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from services.auth import TOKEN_USER
 from services.auth import admin as admin_only
@@ -47,11 +49,37 @@ def get_subscriptions(context: Context = Depends(get_context)) -> dict[str, Any]
     return _public_view(partners.with_firehose(partners.load_config(context.store)[0]))
 
 
+def _applicable(document: dict[str, Any]) -> SubscriptionConfig:
+    """The configuration a PUT document gives, with the partners' keys left out.
+
+    Keys are issued and revoked on their own routes and applying a document keeps each
+    partner's own, so the keys a document lists mean nothing; the GET lists them without
+    their hashes, and its answer must apply as it is. An invalid document is a 422.
+    """
+    partners_in = document.get("partners")
+    if isinstance(partners_in, list):
+        keyless = [
+            {k: v for k, v in p.items() if k != "keys"} if isinstance(p, dict) else p
+            for p in partners_in
+        ]
+        document = {**document, "partners": keyless}
+    try:
+        return SubscriptionConfig.model_validate(document)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False), body=document) from exc
+
+
 @router.put("/subscriptions", dependencies=admin)
 def put_subscriptions(
-    config: SubscriptionConfig, context: Context = Depends(get_context)
+    document: dict[str, Any] = Body(
+        description="A subscriptions document (schemas/subscriptions.schema.json); partners' keys "
+        "in it are ignored."
+    ),
+    context: Context = Depends(get_context),
 ) -> dict[str, Any]:
-    """Apply a whole config file; partners keep their keys. Applies without a restart."""
+    """Apply a whole configuration, such as the GET's answer edited; partners keep their
+    keys. Applies without a restart."""
+    config = _applicable(document)
     apply = lambda: admin_actions.replace_config(context.store, TOKEN_USER, config)  # noqa: E731
     return _public_view(_checked(apply))
 

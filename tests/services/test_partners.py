@@ -76,3 +76,21 @@ def test_a_whole_config_file_is_applied(client: TestClient) -> None:
     assert [f["id"] for f in answer.json()["feeds"]] == ["acme-all"]
     bad = client.put("/v1/admin/subscriptions", json={"feeds": [{"id": "x"}]}, headers=AUTH)
     assert bad.status_code == 422
+
+
+def test_the_configuration_read_back_applies_as_it_is_with_a_keyed_partner(
+    client: TestClient, store: MemoryStore
+) -> None:
+    client.put("/v1/admin/partners/acme", json={"name": "Acme"}, headers=AUTH)
+    secret = client.post("/v1/admin/partners/acme/keys", headers=AUTH).json()["api_key"]
+    feed = {"title": "Acme", "public": False, "partner": "acme"}
+    client.put("/v1/admin/feeds/acme-all", json=feed, headers=AUTH)
+
+    view = client.get("/v1/admin/subscriptions", headers=AUTH).json()
+    assert view["partners"][0]["keys"], "the view lists the key (without its hash)"
+    view["hubs"] = ["https://hub.example.net/"]
+    answer = client.put("/v1/admin/subscriptions", json=view, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == view
+    # The key still works: keys are managed on their own routes, never by a document.
+    assert partners.authenticate(partners.load_config(store)[0], secret) is not None
