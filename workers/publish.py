@@ -38,9 +38,14 @@ class PublishTask(WirefeedTask):
         return self.source.current()
 
     def schedule(self, feed_id: str, story_ids: list[str]) -> None:
-        """Mark stories pending on a feed; the first mark in a window schedules its render."""
-        if self.scheduler.mark(feed_id, story_ids):
-            render_feed.apply_async(args=[feed_id], countdown=self.settings.coalesce_window_s)
+        """Mark stories pending on a feed; schedule its render unless one is scheduled.
+
+        A feed not rendered within the window renders at once; one rendered recently
+        renders when its window ends (see wirefeed.publish.coalesce).
+        """
+        delay = self.scheduler.mark(feed_id, story_ids)
+        if delay is not None:
+            render_feed.apply_async(args=[feed_id], countdown=delay or None)
 
 
 @celery_app.task(name="publish.publish_story", base=PublishTask, bind=True)
