@@ -54,6 +54,15 @@ class Blob:
     last_modified: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One key of a listing, with what the listing tells about its object."""
+
+    key: str
+    etag: str
+    last_modified: datetime | None = None
+
+
 class BlobStore(Protocol):
     """What Wirefeed needs from object storage."""
 
@@ -85,6 +94,14 @@ class BlobStore(Protocol):
 
     def list(self, prefix: str) -> Iterator[str]:
         """Yield every key under ``prefix`` in lexical order."""
+        ...
+
+    def listing(self, prefix: str) -> Iterator[Listed]:
+        """Yield every key under ``prefix`` in lexical order, with its ETag and date.
+
+        One request per thousand keys: a way to tell which objects changed without
+        reading any of them.
+        """
         ...
 
 
@@ -137,9 +154,17 @@ class MemoryStore:
             self._objects.pop(key, None)
 
     def list(self, prefix: str) -> Iterator[str]:
+        for item in self.listing(prefix):
+            yield item.key
+
+    def listing(self, prefix: str) -> Iterator[Listed]:
         with self._lock:
-            keys = sorted(k for k in self._objects if k.startswith(prefix))
-        yield from keys
+            items = [
+                Listed(k, b.etag, b.last_modified)
+                for k, b in sorted(self._objects.items())
+                if k.startswith(prefix)
+            ]
+        yield from items
 
 
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
@@ -237,6 +262,10 @@ class S3Store:
         self._call("delete_object", key, Key=key)
 
     def list(self, prefix: str) -> Iterator[str]:
+        for item in self.listing(prefix):
+            yield item.key
+
+    def listing(self, prefix: str) -> Iterator[Listed]:
         token: str | None = None
         while True:
             kwargs: dict[str, Any] = {"Prefix": prefix}
@@ -244,7 +273,7 @@ class S3Store:
                 kwargs["ContinuationToken"] = token
             page = self._call("list_objects_v2", prefix, **kwargs)
             for item in page.get("Contents", []):
-                yield item["Key"]
+                yield Listed(item["Key"], item.get("ETag", ""), item.get("LastModified"))
             if not page.get("IsTruncated"):
                 return
             token = page.get("NextContinuationToken")
