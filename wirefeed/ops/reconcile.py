@@ -16,10 +16,17 @@ redo:
 
 Every step is idempotent, so redoing work that was merely slow costs time, not
 correctness; ``min_age_s`` keeps the reconciler off stories still in flight.
+
+Passes are incremental. A pass lists the prefixes (one request per thousand keys) and
+reads only the states whose ETag changed since the last pass; what it learnt (each
+state's ETag, the unfinished stories, the payloads states record) is kept in Redis as
+the cursor of the next pass. Without a cursor (the first pass, or Redis lost it) the
+pass reads every state, which is also what recovery after losing Redis needs.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,7 +41,7 @@ from wirefeed.layout import state_key
 from wirefeed.lease import lease
 from wirefeed.messages import PIPELINE_QUEUES
 from wirefeed.progress import Stage, StoryState, load_state
-from wirefeed.storage import BlobStore
+from wirefeed.storage import BlobStore, NotFound
 
 # Held stories are released by the embargo sweep, not by the reconciler.
 FINAL_STAGES = frozenset({Stage.published, Stage.quarantined, Stage.held, Stage.duplicate})
@@ -48,6 +55,9 @@ STEP_TASKS = {
 }
 # An editor's change whose publication was lost (a kill above all) is published again.
 _NEXT_STEP = {Stage.parsed: "enrich", Stage.enriched: "publish", Stage.edited: "publish"}
+# States read at once: enough to finish a full pass quickly, few enough that the pass
+# takes a small share of the S3 endpoint the pipeline is using at the same time.
+READ_THREADS = 4
 
 Enqueue = Callable[[str, str], None]
 log = structlog.get_logger(__name__)
@@ -55,13 +65,16 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class RecoveryPlan:
-    """What the reconciler will re-enqueue, by step."""
+    """What the reconciler will re-enqueue, by step, and what finding it cost."""
 
     ingest: list[str] = field(default_factory=list)
     enrich: list[str] = field(default_factory=list)
     publish: list[str] = field(default_factory=list)
     raw_objects: int = 0
     stories: int = 0
+    # States read in this pass (all of them on a full pass, the changed ones otherwise).
+    states_read: int = 0
+    full_pass: bool = True
 
     def steps(self) -> dict[str, list[str]]:
         """The arguments to enqueue for each step."""
@@ -73,39 +86,209 @@ class RecoveryPlan:
         return sum(len(args) for args in self.steps().values())
 
 
+@dataclass(frozen=True)
+class Unfinished:
+    """What the reconciler keeps of a story that may need a step redone."""
+
+    stage: Stage
+    changed: datetime | None
+    # Payloads the story received that ingest has not dealt with.
+    unsettled: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, state: StoryState) -> Unfinished | None:
+        """The summary of a state, or None when nothing about it can need redoing."""
+        ingested = set(state.ingested_keys)
+        unsettled = tuple(k for k in state.raw_keys if k not in ingested)
+        if state.stage not in _NEXT_STEP and not unsettled:
+            return None
+        return cls(state.stage, state.last_change, unsettled)
+
+    def dump(self) -> str:
+        changed = self.changed.isoformat() if self.changed else None
+        return json.dumps({"stage": self.stage, "changed": changed, "unsettled": self.unsettled})
+
+    @classmethod
+    def load(cls, text: str | bytes) -> Unfinished:
+        data = json.loads(text)
+        changed = datetime.fromisoformat(data["changed"]) if data["changed"] else None
+        return cls(Stage(data["stage"]), changed, tuple(data["unsettled"]))
+
+
+@dataclass
+class Snapshot:
+    """What a pass learnt of the story states: enough to plan without reading them again."""
+
+    etags: dict[str, str] = field(default_factory=dict)  # state key → ETag read
+    unfinished: dict[str, Unfinished] = field(default_factory=dict)  # story id → summary
+    recorded: set[str] = field(default_factory=set)  # raw keys some state records
+
+
+@dataclass
+class _Changes:
+    """How one pass moved the snapshot on, to write to the cursor."""
+
+    etags: dict[str, str] = field(default_factory=dict)
+    gone: list[str] = field(default_factory=list)
+    unfinished: dict[str, Unfinished] = field(default_factory=dict)
+    finished: list[str] = field(default_factory=list)
+    recorded: set[str] = field(default_factory=set)
+
+
+class Cursor:
+    """The snapshot of the last pass, in Redis (lost with Redis: then a full pass)."""
+
+    _PREFIX = "wirefeed:reconcile"
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+        self._complete = f"{self._PREFIX}:complete"
+        self._etags = f"{self._PREFIX}:etags"
+        self._unfinished = f"{self._PREFIX}:unfinished"
+        self._recorded = f"{self._PREFIX}:recorded"
+
+    def load(self) -> Snapshot | None:
+        """The last pass's snapshot, or None when there is none (or only part of one)."""
+        pipe = self.redis.pipeline()
+        pipe.exists(self._complete)
+        pipe.hgetall(self._etags)
+        pipe.hgetall(self._unfinished)
+        pipe.smembers(self._recorded)
+        complete, etags, unfinished, recorded = pipe.execute()
+        if not complete:
+            return None
+        return Snapshot(
+            etags={_text(k): _text(v) for k, v in etags.items()},
+            unfinished={_text(k): Unfinished.load(v) for k, v in unfinished.items()},
+            recorded={_text(k) for k in recorded},
+        )
+
+    def save(self, changes: _Changes, *, full: bool) -> None:
+        """Write what a pass changed (everything, after a full pass) in one transaction."""
+        pipe = self.redis.pipeline(transaction=True)
+        if full:
+            pipe.delete(self._etags, self._unfinished, self._recorded)
+        if changes.etags:
+            # A fresh dict typed from the call: redis-py's Mapping is invariant in its key.
+            pipe.hset(self._etags, mapping=dict(changes.etags.items()))
+        if changes.gone:
+            pipe.hdel(self._etags, *changes.gone)
+        if changes.unfinished:
+            pipe.hset(
+                self._unfinished, mapping={k: v.dump() for k, v in changes.unfinished.items()}
+            )
+        if changes.finished:
+            pipe.hdel(self._unfinished, *changes.finished)
+        if changes.recorded:
+            pipe.sadd(self._recorded, *changes.recorded)
+        pipe.set(self._complete, datetime.now(UTC).isoformat())
+        pipe.execute()
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _story_id(key: str) -> str:
+    return key[len(_STATE_PREFIX) : -len(".json")]
+
+
+def _read_state(store: BlobStore, key: str) -> tuple[StoryState, str] | None:
+    try:
+        blob = store.get(key)
+    except NotFound:
+        return None
+    return StoryState.model_validate_json(blob.body), blob.etag
+
+
 def load_states(store: BlobStore, threads: int = 16) -> list[StoryState]:
     """Every story state, listed once and read concurrently."""
-    ids = [key[len(_STATE_PREFIX) : -len(".json")] for key in store.list(_STATE_PREFIX)]
+    ids = [_story_id(key) for key in store.list(_STATE_PREFIX)]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         states = pool.map(lambda story_id: load_state(store, story_id), ids)
         return [state for state in states if state is not None]
 
 
-def plan_recovery(
-    store: BlobStore, *, min_age_s: float = 0, now: datetime | None = None
+def _refresh(store: BlobStore, snapshot: Snapshot | None) -> tuple[Snapshot, _Changes, int]:
+    """Bring the snapshot up to date, reading only the states whose ETag changed.
+
+    Returns the new snapshot, the changes to save, and how many states were read.
+    """
+    before = snapshot or Snapshot()
+    listed = {item.key: item.etag for item in store.listing(_STATE_PREFIX)}
+    stale = [key for key, etag in listed.items() if before.etags.get(key) != etag]
+    changes = _Changes(gone=[key for key in before.etags if key not in listed])
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        read = list(pool.map(lambda key: (key, _read_state(store, key)), stale))
+    after = Snapshot(dict(before.etags), dict(before.unfinished), before.recorded)
+    for key in changes.gone:
+        del after.etags[key]
+        story_id = _story_id(key)
+        if after.unfinished.pop(story_id, None) is not None:
+            changes.finished.append(story_id)
+    for key, found in read:
+        if found is None:  # deleted between the listing and the read
+            continue
+        state, etag = found
+        after.etags[key] = changes.etags[key] = etag
+        new_keys = set(state.raw_keys) - after.recorded
+        after.recorded |= new_keys
+        changes.recorded |= new_keys
+        summary = Unfinished.of(state)
+        if summary is not None:
+            after.unfinished[state.story_id] = changes.unfinished[state.story_id] = summary
+        elif after.unfinished.pop(state.story_id, None) is not None:
+            changes.finished.append(state.story_id)
+    return after, changes, len(stale)
+
+
+def _plan(
+    store: BlobStore, snapshot: Snapshot, cutoff: datetime, plan: RecoveryPlan
 ) -> RecoveryPlan:
-    """Compare the raw payloads with the story states and list the work to redo."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(seconds=min_age_s)
-    raw_keys = set(store.list("raw/"))
+    raw = {item.key: item.last_modified for item in store.listing("raw/")}
     quarantined = {key.removeprefix("quarantine/").removesuffix(".json")
                    for key in store.list("quarantine/")}  # fmt: skip
-    states = load_states(store)
-    plan = RecoveryPlan(raw_objects=len(raw_keys), stories=len(states))
-    recorded: set[str] = set()
+    plan.raw_objects, plan.stories = len(raw), len(snapshot.etags)
     ingest: set[str] = set()
-    for state in states:
-        recorded.update(state.raw_keys)
-        changed = state.last_change
-        if changed is not None and changed > cutoff:
+    for story_id, story in snapshot.unfinished.items():
+        if story.changed is not None and story.changed > cutoff:
             continue
-        ingested = set(state.ingested_keys)
-        ingest.update(k for k in state.raw_keys if k not in ingested and k in raw_keys)
-        if state.stage in _NEXT_STEP:
-            getattr(plan, _NEXT_STEP[state.stage]).append(state.story_id)
-    ingest.update(key for key in raw_keys - recorded if record_id_for(key) not in quarantined)
+        ingest.update(k for k in story.unsettled if k in raw)
+        if story.stage in _NEXT_STEP:
+            getattr(plan, _NEXT_STEP[story.stage]).append(story_id)
+    # A payload no state records lost its message before intake noted it; one that
+    # arrived within the minimum age may just be on its way.
+    ingest.update(
+        key
+        for key, stored_at in raw.items()
+        if key not in snapshot.recorded
+        and record_id_for(key) not in quarantined
+        and (stored_at is None or stored_at <= cutoff)
+    )
     plan.ingest = sorted(ingest)
     plan.enrich.sort()
     plan.publish.sort()
+    return plan
+
+
+def plan_recovery(
+    store: BlobStore,
+    *,
+    min_age_s: float = 0,
+    now: datetime | None = None,
+    cursor: Cursor | None = None,
+) -> RecoveryPlan:
+    """Compare the raw payloads with the story states and list the work to redo.
+
+    With a ``cursor`` only the states that changed since its last pass are read, and
+    the cursor moves on; without one (or with an empty one) every state is read.
+    """
+    cutoff = (now or datetime.now(UTC)) - timedelta(seconds=min_age_s)
+    before = cursor.load() if cursor is not None else None
+    snapshot, changes, read = _refresh(store, before)
+    plan = _plan(store, snapshot, cutoff, RecoveryPlan(states_read=read, full_pass=before is None))
+    if cursor is not None:
+        cursor.save(changes, full=before is None)
     return plan
 
 
@@ -123,7 +306,13 @@ def execute(plan: RecoveryPlan, enqueue: Enqueue) -> dict[str, int]:
 def summary(plan: RecoveryPlan) -> dict[str, int]:
     """Counts for logs and the command line."""
     counts = {step: len(args) for step, args in plan.steps().items()}
-    return {"raw_objects": plan.raw_objects, "stories": plan.stories, **counts}
+    return {
+        "raw_objects": plan.raw_objects,
+        "stories": plan.stories,
+        "states_read": plan.states_read,
+        "full_pass": int(plan.full_pass),
+        **counts,
+    }
 
 
 def stuck_since(states: Iterable[StoryState]) -> StoryState | None:
@@ -158,7 +347,7 @@ def reconcile(
     with lease(client, "reconcile", ttl_s=60) as held:
         if held is None:
             return None
-        plan = plan_recovery(store, min_age_s=min_age_s)
+        plan = plan_recovery(store, min_age_s=min_age_s, cursor=Cursor(client))
         if not dry_run:
             execute(plan, enqueue)
         counts = summary(plan)
