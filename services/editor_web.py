@@ -23,7 +23,7 @@ from wirefeed.editor import audit, jobs, story_actions, views
 from wirefeed.editor.users import Action, User
 from wirefeed.layout import feed_key
 from wirefeed.progress import load_state
-from wirefeed.publish.publishing import load_feed_document
+from wirefeed.publish.publishing import load_feed_document, with_bodies
 from wirefeed.sanitize import html_to_text
 from wirefeed.stories import load_story
 
@@ -255,7 +255,7 @@ def feed_preview(
     spec = context.subscriptions.current().get(feed_id)
     if spec is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such feed")
-    doc = load_feed_document(context.store, feed_id)
+    doc = with_bodies(context.store, context.settings, load_feed_document(context.store, feed_id))
     # A private feed has no public URL: partners read it through the gateway.
     links = [
         (fmt, context.settings.public_url(feed_key(feed_id, fmt)))

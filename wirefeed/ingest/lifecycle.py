@@ -54,9 +54,13 @@ def is_held(story: Story, now: datetime) -> bool:
 
 
 def carry_over(new: Story, current: Story | None) -> Story:
-    """The version to store: editor tags survive an update, non-live versions lose content."""
+    """The version to store: editor tags survive an update, non-live versions lose content.
+
+    The first creation time is the stored version's: feeds keep an entry where its
+    first version put it, and find it again (in an archive page too) by that time.
+    """
     if current is not None:
-        update = {}
+        update: dict[str, object] = {"firstcreated": current.firstcreated or current.versioncreated}
         for name in TAG_FIELDS:
             proposed = getattr(new, name)
             keys = {t.key for t in proposed}

@@ -82,6 +82,9 @@ class FeedEntry(BaseModel):
     correction_note: str | None = None
     categories: list[Category] = Field(default_factory=list)
     enclosures: list[Enclosure] = Field(default_factory=list)
+    # A feed's stored state keeps entries without their body (``content_html`` empty)
+    # and this digest of it instead; the body is read back from the story to render.
+    body_sha256: str | None = None
 
     @property
     def body(self) -> str:
@@ -105,6 +108,21 @@ class FeedEntry(BaseModel):
         return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
 
 
+class PageSpan(BaseModel):
+    """The oldest and newest entry an archive page holds, by the order feeds keep."""
+
+    oldest: tuple[datetime, str]
+    newest: tuple[datetime, str]
+
+    def covers(self, key: tuple[datetime, str]) -> bool:
+        """Whether an entry with this (published, story id) may be on the page."""
+        return self.oldest <= key <= self.newest
+
+    def widened(self, key: tuple[datetime, str]) -> PageSpan:
+        """The span once an entry with ``key`` is on the page too."""
+        return PageSpan(oldest=min(self.oldest, key), newest=max(self.newest, key))
+
+
 class FeedDocument(BaseModel):
     """The entries of one feed (or one archive page of it), newest first."""
 
@@ -113,13 +131,19 @@ class FeedDocument(BaseModel):
     # Hash of the last uploaded rendering per format, to skip unchanged uploads.
     uploaded_hashes: dict[str, str] = Field(default_factory=dict)
     # RFC 5005 history (current documents only): archive page numbers, oldest first,
-    # and which page holds each archived story, so a kill or correction finds it.
+    # and the span of entries each page holds, so a kill or correction finds its page
+    # without an index of every archived story (which would grow with the archive).
     archive_pages: list[int] = Field(default_factory=list)
-    archived: dict[str, int] = Field(default_factory=dict)
+    spans: dict[int, PageSpan] = Field(default_factory=dict)
     # Counters an operator (and the burst test) can read: renders that uploaded
     # anything, and rendered documents uploaded in all.
     renders: int = 0
     uploads: int = 0
+
+    @staticmethod
+    def order(entry: FeedEntry) -> tuple[datetime, str]:
+        """Where an entry sorts in a document (newest first, by this key descending)."""
+        return (entry.published, entry.story_id)
 
     def find(self, story_id: str) -> FeedEntry | None:
         """The entry of a story, if the document holds it."""
@@ -144,7 +168,7 @@ class FeedDocument(BaseModel):
         while updated in taken:
             updated += _ONE_MICROSECOND
         self.entries.append(entry.model_copy(update={"updated": updated}))
-        self.entries.sort(key=lambda e: (e.published, e.story_id), reverse=True)
+        self.entries.sort(key=self.order, reverse=True)
         if size is None:
             return []
         overflow = self.entries[size:]

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.utils import format_datetime
+
+import structlog
 
 from wirefeed.layout import FEED_FORMATS, feed_archive_state_key, feed_document_key, feed_state_key
 from wirefeed.model import utcnow
 from wirefeed.progress import load_state
-from wirefeed.publish.feeds import FeedDocument, FeedEntry, FeedLinks, entry_from_story, render
+from wirefeed.publish.feeds import (
+    FeedDocument,
+    FeedEntry,
+    FeedLinks,
+    PageSpan,
+    entry_from_story,
+    render,
+)
 from wirefeed.publish.subscriptions import FeedSpec, Subscriptions
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore, NotFound
 from wirefeed.stories import load_story
 
 RENDERED_FORMATS = ("rss", "atom", "json")
+log = structlog.get_logger(__name__)
 
 
 def feeds_to_update(store: BlobStore, subscriptions: Subscriptions, story_id: str) -> set[str]:
@@ -44,6 +58,16 @@ def load_archive_page(store: BlobStore, feed_id: str, page: int) -> FeedDocument
     return _load_document(store, feed_archive_state_key(feed_id, page), feed_id)
 
 
+def archived_story_ids(store: BlobStore, feed_id: str) -> dict[str, int]:
+    """Every archived story of a feed and the page holding it (reads every page)."""
+    doc = load_feed_document(store, feed_id)
+    return {
+        entry.story_id: number
+        for number in doc.archive_pages
+        for entry in load_archive_page(store, feed_id, number).entries
+    }
+
+
 @dataclass
 class FeedUpdate:
     """The result of bringing one feed up to date."""
@@ -56,6 +80,80 @@ class FeedUpdate:
     changed_topics: list[str] = field(default_factory=list)
 
 
+class BodyCache:
+    """Entry bodies by story and digest, kept across renders in this process.
+
+    A feed's state keeps no bodies; a render takes them from here, and reads only the
+    missing ones from the stories, the one place a body lives. Bounded (least recently
+    used go first).
+    """
+
+    def __init__(self, capacity: int = 5000) -> None:
+        self.capacity = capacity
+        self._bodies: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, story_id: str, digest: str) -> str | None:
+        """The body of ``story_id`` with this digest, if kept."""
+        with self._lock:
+            body = self._bodies.get((story_id, digest))
+            if body is not None:
+                self._bodies.move_to_end((story_id, digest))
+            return body
+
+    def put(self, story_id: str, digest: str, body: str) -> None:
+        """Keep a body, forgetting the least recently used beyond the capacity."""
+        with self._lock:
+            self._bodies[(story_id, digest)] = body
+            self._bodies.move_to_end((story_id, digest))
+            while len(self._bodies) > self.capacity:
+                self._bodies.popitem(last=False)
+
+
+BODIES = BodyCache()
+
+
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _stored(entry: FeedEntry) -> FeedEntry:
+    """The entry as a feed's state keeps it: its body's digest instead of the body."""
+    if entry.body_sha256 is not None and not entry.content_html:
+        return entry
+    digest = _digest(entry.content_html)
+    BODIES.put(entry.story_id, digest, entry.content_html)
+    return entry.model_copy(update={"content_html": "", "body_sha256": digest})
+
+
+def _body(store: BlobStore, settings: Settings, entry: FeedEntry) -> str:
+    """The body of a stored entry: kept in this process, else read from the story."""
+    if entry.content_html or entry.body_sha256 is None:
+        return entry.content_html  # a state written before bodies left it
+    kept = BODIES.get(entry.story_id, entry.body_sha256)
+    if kept is not None:
+        return kept
+    story = load_story(store, entry.story_id)
+    body = entry_from_story(story, settings).content_html if story is not None else ""
+    # A story that moved on since the feed took it shows its current body until the
+    # render of its new version (already pending) replaces the entry.
+    if _digest(body) == entry.body_sha256:
+        BODIES.put(entry.story_id, entry.body_sha256, body)
+    else:
+        log.info("feed.body_moved_on", story_id=entry.story_id)
+    return body
+
+
+def with_bodies(store: BlobStore, settings: Settings, doc: FeedDocument) -> FeedDocument:
+    """A stored document with every entry's body, ready to render or show."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        bodies = list(pool.map(lambda e: _body(store, settings, e), doc.entries))
+    entries = [
+        e.model_copy(update={"content_html": b}) for e, b in zip(doc.entries, bodies, strict=True)
+    ]
+    return doc.model_copy(update={"entries": entries})
+
+
 class _Archive:
     """The archive pages of one feed touched during one update, loaded on demand."""
 
@@ -64,39 +162,58 @@ class _Archive:
         self.doc = doc
         self.page_size = page_size
         self.pages: dict[int, FeedDocument] = {}
+        # Pages changed by this update: the only ones rendered and written again.
+        self.touched: set[int] = set()
 
     def page(self, number: int) -> FeedDocument:
         if number not in self.pages:
             self.pages[number] = load_archive_page(self.store, self.doc.feed_id, number)
         return self.pages[number]
 
+    def locate(self, key: tuple[datetime, str]) -> int | None:
+        """The page holding the story with this (published, id) key, if it is archived.
+
+        Only pages whose span covers the key are read, newest first: a new story
+        (newer than every archived one) reads none.
+        """
+        for number in reversed(self.doc.archive_pages):
+            span = self.doc.spans.get(number)
+            if span is not None and span.covers(key) and self.page(number).find(key[1]):
+                return number
+        return None
+
+    def _file(self, number: int, entry: FeedEntry) -> None:
+        self.page(number).upsert(entry)
+        self.touched.add(number)
+        key = FeedDocument.order(self.page(number).find(entry.story_id) or entry)
+        span = self.doc.spans.get(number)
+        self.doc.spans[number] = span.widened(key) if span else PageSpan(oldest=key, newest=key)
+
     def add(self, entry: FeedEntry) -> None:
         """File an entry that rolled off the current document into the newest page."""
         pages = self.doc.archive_pages
         if not pages or len(self.page(pages[-1]).entries) >= self.page_size:
             pages.append(pages[-1] + 1 if pages else 1)
-        self.page(pages[-1]).upsert(entry)
-        self.doc.archived[entry.story_id] = pages[-1]
+        self._file(pages[-1], entry)
 
-    def update(self, entry: FeedEntry) -> None:
+    def update(self, number: int, entry: FeedEntry) -> None:
         """Correct an archived story where it is."""
-        self.page(self.doc.archived[entry.story_id]).upsert(entry)
+        self._file(number, entry)
 
-    def remove(self, story_id: str) -> None:
+    def remove(self, number: int, story_id: str) -> None:
         """Take a story out of the archive page that holds it."""
-        number = self.doc.archived.pop(story_id, None)
-        if number is not None:
-            self.page(number).remove(story_id)
+        self.page(number).remove(story_id)
+        self.touched.add(number)
 
     def expire(self, keep: int) -> list[int]:
         """Forget the oldest pages beyond ``keep``; return their numbers for deletion."""
         expired = self.doc.archive_pages[: max(0, len(self.doc.archive_pages) - keep)]
         if expired:
             del self.doc.archive_pages[: len(expired)]
-            gone = set(expired)
-            self.doc.archived = {s: p for s, p in self.doc.archived.items() if p not in gone}
             for number in expired:
+                self.doc.spans.pop(number, None)
                 self.pages.pop(number, None)
+                self.touched.discard(number)
         return expired
 
     def previous(self, number: int | None) -> int | None:
@@ -120,30 +237,44 @@ def _apply(
     doc, now, membership = archive.doc, utcnow(), {}
     for story_id in story_ids:
         story = load_story(store, story_id)
-        released = story is not None and (story.embargoed is None or story.embargoed <= now)
-        if story is None or not released or not subscriptions.matches(spec.id, story):
+        if story is None:
             doc.remove(story_id)
-            archive.remove(story_id)
             membership[story_id] = False
             continue
         entry = entry_from_story(story, settings)
-        if story_id in doc.archived:
-            archive.update(entry)
+        # The first publication date stays the same across versions (ingest keeps the
+        # first ``firstcreated``), so the key finds an archived earlier version.
+        page = archive.locate(FeedDocument.order(entry)) if doc.find(story_id) is None else None
+        released = story.embargoed is None or story.embargoed <= now
+        if not released or not subscriptions.matches(spec.id, story):
+            doc.remove(story_id)
+            if page is not None:
+                archive.remove(page, story_id)
+            membership[story_id] = False
+            continue
+        if page is not None:
+            archive.update(page, _stored(entry))
         else:
-            for old in doc.upsert(entry, spec.size):
+            for old in doc.upsert(_stored(entry), spec.size):
                 archive.add(old)
         membership[story_id] = True
     return membership
 
 
 def _upload(
-    store: BlobStore, doc: FeedDocument, links: FeedLinks, result: FeedUpdate, force: bool
+    store: BlobStore,
+    settings: Settings,
+    doc: FeedDocument,
+    links: FeedLinks,
+    result: FeedUpdate,
+    force: bool,
 ) -> None:
     """Render every format of one document and upload those whose bytes changed."""
     cache_scope = "public" if links.spec.public else "private"
     max_age = 30 if links.archive_page is None else 300
+    full = with_bodies(store, settings, doc)
     for fmt in RENDERED_FORMATS:
-        body = render(doc, links, fmt)
+        body = render(full, links, fmt)
         digest = hashlib.sha256(body).hexdigest()
         label = fmt if links.archive_page is None else f"archive/{links.archive_page}.{fmt}"
         if not force and doc.uploaded_hashes.get(fmt) == digest:
@@ -179,9 +310,12 @@ def update_feed(
 
     Each story is put in (or replaces its earlier version) when the feed selects it,
     and taken out otherwise, from the current document and from the archive alike.
-    Entries pushed out of the newest ``size`` roll into archive pages (RFC 5005).
-    Documents whose rendering did not change are not uploaded, unless ``force`` (a
-    rebuild) asks for every document to be written again.
+    Entries pushed out of the newest ``size`` roll into archive pages (RFC 5005); only
+    the pages entries rolled into or changed on are rendered and written. The stored
+    state keeps entries without their bodies, so it stays small; a render reads only
+    the bodies this process does not keep already. Documents whose rendering did not
+    change are not uploaded, unless ``force`` (a rebuild) asks for every document
+    touched to be written again.
     """
     spec = subscriptions.get(feed_id)
     if spec is None:
@@ -193,16 +327,17 @@ def update_feed(
     for number in archive.expire(settings.archive_pages_max):
         _delete_archive_page(store, spec, number)
     hubs = tuple(subscriptions.config.hubs) if spec.public else ()
-    for number, page in sorted(archive.pages.items()):
+    for number in sorted(archive.touched):
+        page = archive.pages[number]
         links = FeedLinks(spec, settings, hubs, number, archive.previous(number))
-        _upload(store, page, links, result, force)
+        _upload(store, settings, page, links, result, force)
         store.put(
             feed_archive_state_key(feed_id, number),
             page.model_dump_json().encode(),
             content_type="application/json",
         )
     current = FeedLinks(spec, settings, hubs, None, archive.previous(None))
-    _upload(store, doc, current, result, force)
+    _upload(store, settings, doc, current, result, force)
     if result.uploaded:
         doc.renders += 1
         doc.uploads += len(result.uploaded)

@@ -6,11 +6,15 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from wirefeed import stories
-from wirefeed.layout import feed_archive_state_key
-from wirefeed.model import Headline, PubStatus, Story, Tag
+from wirefeed.layout import feed_archive_state_key, feed_state_key
+from wirefeed.model import Body, Headline, PubStatus, Story, Tag
 from wirefeed.progress import Stage, record_stage
 from wirefeed.publish.publishing import (
+    BODIES,
+    archived_story_ids,
     feeds_to_update,
     load_archive_page,
     load_feed_document,
@@ -139,7 +143,7 @@ def test_old_entries_roll_into_archive_pages_and_a_kill_reaches_them(
     update_feed(store, settings, subs, "all", ["s0"])
     for fmt in ("rss", "atom", "json"):
         assert "story/s0" not in store.get(f"feeds/all/archive/1.{fmt}").body.decode()
-    assert "s0" not in load_feed_document(store, "all").archived
+    assert "s0" not in archived_story_ids(store, "all")
 
 
 def test_archive_pages_past_the_limit_are_deleted(store: MemoryStore) -> None:
@@ -150,7 +154,7 @@ def test_archive_pages_past_the_limit_are_deleted(store: MemoryStore) -> None:
         update_feed(store, settings, subs, "all", [f"s{n}"])
     doc = load_feed_document(store, "all")
     assert doc.archive_pages == [3, 4]
-    assert set(doc.archived) == {"s2", "s3"}
+    assert set(archived_story_ids(store, "all")) == {"s2", "s3"}
     for key in ("feeds/all/archive/1.atom", feed_archive_state_key("all", 2)):
         try:
             store.get(key)
@@ -187,3 +191,67 @@ def test_embargoed_stories_wait(store: MemoryStore, settings: Settings) -> None:
     put_story(store, 1, embargoed=datetime.now(UTC) + timedelta(hours=1))
     update = update_feed(store, settings, subscriptions(), "all", ["s1"])
     assert update.membership == {"s1": False}
+
+
+def test_feed_states_keep_entries_without_their_bodies(
+    store: MemoryStore, settings: Settings
+) -> None:
+    put_story(store, 1, bodies=[Body(value="<p>The whole story.</p>")])
+    update_feed(store, settings, subscriptions(), "all", ["s1"])
+    state = store.get(feed_state_key("all")).body.decode()
+    assert "The whole story" not in state
+    (entry,) = load_feed_document(store, "all").entries
+    assert entry.content_html == "" and entry.body_sha256
+    assert "The whole story" in store.get("feeds/all.atom").body.decode()
+
+
+def test_a_render_reads_missing_bodies_from_the_stories(
+    store: MemoryStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_story(store, 1, bodies=[Body(value="<p>First body.</p>")])
+    update_feed(store, settings, subscriptions(), "all", ["s1"])
+    # Another process (or this one, restarted) keeps no bodies yet.
+    monkeypatch.setattr(BODIES, "_bodies", type(BODIES._bodies)())
+    put_story(store, 2)
+    update_feed(store, settings, subscriptions(), "all", ["s2"])
+    assert "First body." in store.get("feeds/all.atom").body.decode()
+
+
+def test_a_render_writes_only_the_pages_that_changed(
+    store: MemoryStore, settings: Settings
+) -> None:
+    subs = subscriptions(size=2)
+    for n in range(12):
+        put_story(store, n)
+        update_feed(store, settings, subs, "all", [f"s{n}"])
+    assert load_feed_document(store, "all").archive_pages == [1, 2, 3, 4, 5]
+    small = len(store.get(feed_state_key("all")).body)
+    written: list[str] = []
+    put = store.put
+
+    def counting_put(key: str, body: bytes, **kwargs: Any) -> str:
+        written.append(key)
+        return put(key, body, **kwargs)
+
+    store.put = counting_put  # type: ignore[method-assign]
+    put_story(store, 12)
+    update_feed(store, settings, subs, "all", ["s12"])
+    # s10 rolled into page 5 (which s9 fills): page 6 opens; no other page is written.
+    assert sorted({k for k in written if "/archive/" in k}) == [
+        "feeds/all/archive/6.atom",
+        "feeds/all/archive/6.json",
+        "feeds/all/archive/6.rss",
+        feed_archive_state_key("all", 6),
+    ]
+    written.clear()
+    # A correction of an archived story rewrites its page alone.
+    put_story(store, 3, version="2", headlines=[Headline(value="Story 3, corrected")])
+    update_feed(store, settings, subs, "all", ["s3"])
+    assert {k for k in written if "/archive/" in k} == {
+        "feeds/all/archive/2.atom",
+        "feeds/all/archive/2.json",
+        "feeds/all/archive/2.rss",
+        feed_archive_state_key("all", 2),
+    }
+    # The current state does not grow with the archive.
+    assert len(store.get(feed_state_key("all")).body) < small * 1.2
