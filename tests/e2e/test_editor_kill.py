@@ -13,7 +13,7 @@ from cli.localstack import LocalStack
 from tests.conftest import FIXTURES, wait_for
 from tests.e2e.helpers import entry_story_ids, feeds_configured, publish_seed_story
 from wirefeed.layout import feed_archive_state_key, feed_document_key, feed_state_key
-from wirefeed.publish.publishing import RENDERED_FORMATS, load_feed_document
+from wirefeed.publish.publishing import RENDERED_FORMATS, archived_story_ids
 from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
 
@@ -59,9 +59,9 @@ def _holding(store: S3Store, feed_id: str, story_id: str, page: int | None) -> l
 def _archive_pages(store: S3Store, feed_ids: list[str], story_id: str) -> dict[str, int]:
     """The archive page that holds the story, for each feed that archived it."""
     return {
-        feed_id: doc.archived[story_id]
+        feed_id: archived[story_id]
         for feed_id in feed_ids
-        if story_id in (doc := load_feed_document(store, feed_id)).archived
+        if story_id in (archived := archived_story_ids(store, feed_id))
     }
 
 

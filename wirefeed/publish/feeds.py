@@ -109,18 +109,18 @@ class FeedEntry(BaseModel):
 
 
 class PageSpan(BaseModel):
-    """The oldest and newest entry an archive page holds, by the order feeds keep."""
+    """The publication dates of the oldest and newest entry an archive page holds."""
 
-    oldest: tuple[datetime, str]
-    newest: tuple[datetime, str]
+    oldest: datetime
+    newest: datetime
 
-    def covers(self, key: tuple[datetime, str]) -> bool:
-        """Whether an entry with this (published, story id) may be on the page."""
-        return self.oldest <= key <= self.newest
+    def covers(self, published: datetime) -> bool:
+        """Whether an entry first published then may be on the page."""
+        return self.oldest <= published <= self.newest
 
-    def widened(self, key: tuple[datetime, str]) -> PageSpan:
-        """The span once an entry with ``key`` is on the page too."""
-        return PageSpan(oldest=min(self.oldest, key), newest=max(self.newest, key))
+    def widened(self, published: datetime) -> PageSpan:
+        """The span once an entry first published then is on the page too."""
+        return PageSpan(oldest=min(self.oldest, published), newest=max(self.newest, published))
 
 
 class FeedDocument(BaseModel):
@@ -139,11 +139,6 @@ class FeedDocument(BaseModel):
     # anything, and rendered documents uploaded in all.
     renders: int = 0
     uploads: int = 0
-
-    @staticmethod
-    def order(entry: FeedEntry) -> tuple[datetime, str]:
-        """Where an entry sorts in a document (newest first, by this key descending)."""
-        return (entry.published, entry.story_id)
 
     def find(self, story_id: str) -> FeedEntry | None:
         """The entry of a story, if the document holds it."""
@@ -168,7 +163,7 @@ class FeedDocument(BaseModel):
         while updated in taken:
             updated += _ONE_MICROSECOND
         self.entries.append(entry.model_copy(update={"updated": updated}))
-        self.entries.sort(key=self.order, reverse=True)
+        self.entries.sort(key=lambda e: (e.published, e.story_id), reverse=True)
         if size is None:
             return []
         overflow = self.entries[size:]

@@ -7,7 +7,6 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.utils import format_datetime
 
 import structlog
@@ -170,24 +169,27 @@ class _Archive:
             self.pages[number] = load_archive_page(self.store, self.doc.feed_id, number)
         return self.pages[number]
 
-    def locate(self, key: tuple[datetime, str]) -> int | None:
-        """The page holding the story with this (published, id) key, if it is archived.
+    def locate(self, entry: FeedEntry) -> int | None:
+        """The page holding an earlier entry of the story, if it is archived.
 
-        Only pages whose span covers the key are read, newest first: a new story
-        (newer than every archived one) reads none.
+        Only pages whose span covers the entry's first publication are read, newest
+        first: a new story (newer than every archived one) reads none.
         """
         for number in reversed(self.doc.archive_pages):
             span = self.doc.spans.get(number)
-            if span is not None and span.covers(key) and self.page(number).find(key[1]):
+            covered = span is not None and span.covers(entry.published)
+            if covered and self.page(number).find(entry.story_id) is not None:
                 return number
         return None
 
     def _file(self, number: int, entry: FeedEntry) -> None:
         self.page(number).upsert(entry)
         self.touched.add(number)
-        key = FeedDocument.order(self.page(number).find(entry.story_id) or entry)
+        published = (self.page(number).find(entry.story_id) or entry).published
         span = self.doc.spans.get(number)
-        self.doc.spans[number] = span.widened(key) if span else PageSpan(oldest=key, newest=key)
+        self.doc.spans[number] = (
+            span.widened(published) if span else PageSpan(oldest=published, newest=published)
+        )
 
     def add(self, entry: FeedEntry) -> None:
         """File an entry that rolled off the current document into the newest page."""
@@ -243,8 +245,8 @@ def _apply(
             continue
         entry = entry_from_story(story, settings)
         # The first publication date stays the same across versions (ingest keeps the
-        # first ``firstcreated``), so the key finds an archived earlier version.
-        page = archive.locate(FeedDocument.order(entry)) if doc.find(story_id) is None else None
+        # first ``firstcreated``), so it finds an archived earlier version.
+        page = archive.locate(entry) if doc.find(story_id) is None else None
         released = story.embargoed is None or story.embargoed <= now
         if not released or not subscriptions.matches(spec.id, story):
             doc.remove(story_id)
