@@ -577,9 +577,11 @@ def main() -> None:
 
     # An external endpoint (BENCH_S3_ENDPOINT_URL) is measured once, as it is.
     servers = ["external"] if os.environ.get("BENCH_S3_ENDPOINT_URL") else args.endpoints.split(",")
-    results["endpoints"] = {server: endpoint_run(args, server, payloads) for server in servers}
-
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results["endpoints"] = {}
+    for server in servers:
+        results["endpoints"][server] = endpoint_run(args, server, payloads)
+        # Written after each endpoint, so a failure later keeps what was measured.
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     text = table(results)
     update_readme(text)
     print(text)

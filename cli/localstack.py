@@ -15,14 +15,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import boto3
 import httpx
 import redis
+from botocore.config import Config
 
 from wirefeed.messages import QUEUES
 from wirefeed.settings import Settings
@@ -45,21 +46,6 @@ DEV_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "wirefeed-dev", "AWS_SECRET_ACCESS_KEY":
 S3RVER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER"}
 # Where `make bench` installs s3rver (infra/ensure-s3rver.sh).
 S3RVER_BIN = Path(__file__).resolve().parent.parent / ".run/s3rver/node_modules/.bin/s3rver"
-
-
-@contextmanager
-def _credentials(env: Mapping[str, str]) -> Iterator[None]:
-    """Run a block with the children's AWS credentials (boto3 reads them from os.environ)."""
-    saved = {k: os.environ.get(k) for k in DEV_CREDENTIALS}
-    os.environ.update({k: env[k] for k in DEV_CREDENTIALS})
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _with_loopback(no_proxy: str | None) -> str:
@@ -305,11 +291,21 @@ class LocalStack:
             wait_until(
                 lambda: port_open(host, port), STARTUP_TIMEOUT_S, f"S3 endpoint on port {port}"
             )
+        env = self.env()
         settings = Settings.from_env(
-            self.env(), s3_endpoint_url=self.s3_endpoint_url, s3_bucket=self.s3_bucket
+            env, s3_endpoint_url=self.s3_endpoint_url, s3_bucket=self.s3_bucket
         )
-        with _credentials(self.env()):
-            S3Store(settings).ensure_bucket()
+        # The children's credentials, given explicitly: boto3's default session keeps
+        # the first ones it found for the life of this process.
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint_url,
+            region_name=settings.s3_region,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            config=Config(s3={"addressing_style": "path"}),
+        )
+        S3Store(settings, client=client).ensure_bucket()
 
     def start_workers(self) -> None:
         """Celery workers for each queue, each consuming only its own queue.
