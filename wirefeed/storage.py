@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -70,6 +70,10 @@ class BlobStore(Protocol):
         """Read an object; raises NotFound."""
         ...
 
+    def head(self, key: str) -> Blob:
+        """An object's headers and metadata without its bytes (``body`` empty); NotFound."""
+        ...
+
     def put(
         self,
         key: str,
@@ -124,6 +128,9 @@ class MemoryStore:
                 return self._objects[key]
             except KeyError:
                 raise NotFound(key) from None
+
+    def head(self, key: str) -> Blob:
+        return replace(self.get(key), body=b"")
 
     def put(
         self,
@@ -237,6 +244,17 @@ class S3Store:
         response = self._call("get_object", key, Key=key)
         return Blob(
             body=response["Body"].read(),
+            content_type=response.get("ContentType", "application/octet-stream"),
+            etag=response.get("ETag", ""),
+            metadata=response.get("Metadata", {}),
+            cache_control=response.get("CacheControl"),
+            last_modified=response.get("LastModified"),
+        )
+
+    def head(self, key: str) -> Blob:
+        response = self._call("head_object", key, Key=key)
+        return Blob(
+            body=b"",
             content_type=response.get("ContentType", "application/octet-stream"),
             etag=response.get("ETag", ""),
             metadata=response.get("Metadata", {}),
