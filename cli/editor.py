@@ -1,4 +1,4 @@
-"""Editor commands: ``wirefeed republish|correct|kill|embargo|rebuild|replay|audit|job``.
+"""Editor commands: ``wirefeed republish|correct|kill|embargo|rebuild|audit|job``.
 
 They call the editor API (``--api``, default from settings) with the token in
 ``WIREFEED_EDITOR_TOKEN``, wait for the job, and exit with 0 when it is done, 1 when
@@ -165,11 +165,6 @@ def rebuild(
     EditorClient(api).act(path, None, wait)
 
 
-def replay(item_id: str, api: ApiOption = None, wait: WaitOption = 30) -> None:
-    """Hand a quarantined item back to ingest."""
-    EditorClient(api).act(f"/quarantine/{item_id}/replay", None, wait)
-
-
 def audit(
     story: Annotated[str | None, typer.Option(help="Only this story.")] = None,
     user: Annotated[str | None, typer.Option(help="Only this user.")] = None,
@@ -204,7 +199,7 @@ def add_account(
 
 def register(app: typer.Typer) -> None:
     """Add the editor commands to the top-level CLI."""
-    for command in (republish, correct, kill, embargo, rebuild, replay, audit):
+    for command in (republish, correct, kill, embargo, rebuild, audit):
         app.command(command.__name__)(command)
     users = typer.Typer(help="Editor accounts.", no_args_is_help=True)
     users.command("add")(add_account)

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from wirefeed.intake import receiving
+from cli.editor import ApiOption, EditorClient, WaitOption
 from wirefeed.intake.quarantine import get_record, list_records
 from wirefeed.settings import Settings
-from wirefeed.storage import NotFound, S3Store
+from wirefeed.storage import S3Store
 
 app = typer.Typer(help="Items that could not be processed, kept with their reason.")
 console = Console()
@@ -50,23 +50,12 @@ def show(item_id: str) -> None:
 
 
 @app.command("replay")
-def replay(item_ids: list[str]) -> None:
-    """Take items through intake again (after a fix); exit 1 if any is still refused."""
-    from workers.app import celery_app  # The CLI queues like the API does, by task name.
+def replay(item_ids: list[str], api: ApiOption = None, wait: WaitOption = 30) -> None:
+    """Take items through intake again (after a fix), as an audited editor action.
 
-    store, failed = _store(), 0
+    Exits with the first failing item's code (see ``wirefeed kill``): 3 when it is still
+    refused or unknown, 4 when the API cannot be reached.
+    """
+    client = EditorClient(api)
     for item_id in item_ids:
-        try:
-            receipt = receiving.replay(store, item_id)
-        except NotFound:
-            console.print(f"[red]{item_id}: no such quarantined item")
-            failed += 1
-            continue
-        except receiving.Quarantined as still:
-            console.print(f"[yellow]{item_id}: still refused: {still.reason}: {still.detail}")
-            failed += 1
-            continue
-        celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
-        console.print(f"{item_id}: replayed as story [bold]{receipt.story_id}[/]")
-    if failed:
-        raise typer.Exit(1)
+        client.act(f"/quarantine/{item_id}/replay", None, wait)

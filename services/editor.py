@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 
 from services.context import Context, get_context
 from wirefeed.editor import audit, errors, jobs, story_actions, views
-from wirefeed.editor import replay as quarantine_replay
+from wirefeed.editor.replay import replay_quarantined
 from wirefeed.editor.users import Action, Directory, User
-from wirefeed.intake.quarantine import list_records, release
+from wirefeed.intake.quarantine import list_records
 from wirefeed.progress import load_state
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
@@ -274,12 +274,11 @@ def replay(
     user: User = Depends(allowed(Action.replay)),
     context: Context = Depends(get_context),
 ) -> JobAccepted:
-    """Hand a quarantined item that parses now back to ingest; the job ends once queued."""
+    """Take a quarantined item through intake again and queue it; the job ends once queued."""
 
     def run() -> None:
-        replayed = quarantine_replay.check_replay(context.store, item_id)
-        context.enqueue("ingest.ingest_story", replayed.raw_key)
-        release(context.store, item_id)
+        receipt = replay_quarantined(context.store, item_id)
+        context.enqueue("ingest.ingest_story", receipt.raw_key)
 
     job = start(context, user, Action.replay, run, None, detail=f"quarantine item {item_id}")
     return accepted(request, job)

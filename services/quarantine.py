@@ -1,17 +1,17 @@
-"""Quarantine routes: list, inspect and replay items that could not be processed."""
+"""Quarantine routes: list and inspect items that could not be processed.
+
+Replaying an item is an audited editorial action: ``POST /v1/editor/quarantine/{id}/replay``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import JSONResponse
 
 from services.auth import require_token
 from services.context import Context, get_context
-from wirefeed.intake import receiving
 from wirefeed.intake.quarantine import get_record, list_records
-from wirefeed.storage import NotFound
 
 
 def authorised(request: Request, context: Context = Depends(get_context)) -> None:
@@ -39,22 +39,3 @@ def show_item(item_id: str, context: Context = Depends(get_context)) -> dict[str
         **record.model_dump(mode="json"),
         "raw_bytes": len(context.store.get(record.raw_key).body),
     }
-
-
-@router.post("/{item_id}/replay", status_code=status.HTTP_202_ACCEPTED)
-def replay_item(item_id: str, context: Context = Depends(get_context)) -> JSONResponse:
-    """Take the item through intake again; 422 with the reason if it is still refused."""
-    try:
-        receipt = receiving.replay(context.store, item_id)
-    except NotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such quarantined item") from None
-    except receiving.Quarantined as still:
-        return JSONResponse(
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            content={"error": still.reason, "detail": still.detail, "quarantine_id": item_id},
-        )
-    context.enqueue("ingest.ingest_story", receipt.raw_key)
-    return JSONResponse(
-        status_code=status.HTTP_202_ACCEPTED,
-        content={"id": receipt.story_id, "raw_key": receipt.raw_key},
-    )

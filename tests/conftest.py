@@ -14,6 +14,8 @@ from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore, S3Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = REPO / "schemas"
 TOKEN = "dev-token"
 # Stacks the session started: a test that times out reports what their children said.
 _STACKS: list[LocalStack] = []

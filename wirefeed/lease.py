@@ -21,6 +21,10 @@ log = structlog.get_logger(__name__)
 _PREFIX = "wirefeed:lease"
 
 
+class LeaseLost(Exception):
+    """The lease expired or vanished while its holder worked; its work must not land."""
+
+
 class Lease:
     """A held lease; ``lost`` turns true if it could not be renewed (Redis lost it)."""
 
@@ -39,6 +43,11 @@ class Lease:
                 self.lost = True
                 log.warning("lease.lost", lease=self._lock.name, error=str(exc))
                 return
+
+    def check(self) -> None:
+        """Raise LeaseLost when the lease is no longer held: call it before each write."""
+        if self.lost:
+            raise LeaseLost(self._lock.name)
 
     def start(self) -> None:
         """Begin renewing."""

@@ -11,9 +11,8 @@ from pydantic import BaseModel, Field
 
 from wirefeed import metrics
 from wirefeed.layout import state_key
-from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
+from wirefeed.storage import BlobStore, NotFound, until_written
 
-_CONFLICT_RETRIES = 8
 log = structlog.get_logger(__name__)
 
 
@@ -98,7 +97,8 @@ def record_stage(
     Several workers may record the same story at once (one render per feed), so the
     write is conditional on the version read and retried on a lost race.
     """
-    for _ in range(_CONFLICT_RETRIES):
+
+    def attempt() -> StoryState:
         state, etag = _load(store, story_id)
         state = state or StoryState(story_id=story_id, stage=stage)
         state.stage = stage
@@ -122,17 +122,15 @@ def record_stage(
         state.history.append(Transition(stage=stage, at=now, detail=detail))
         # Bounded: a story re-sent a thousand times must not grow its record forever.
         state.history = state.history[-50:]
-        try:
-            store.put(
-                state_key(story_id),
-                state.model_dump_json(exclude_none=True).encode(),
-                content_type="application/json",
-                if_match=etag,
-                if_none_match=etag is None,
-            )
-        except PreconditionFailed:
-            continue
+        store.put(
+            state_key(story_id),
+            state.model_dump_json(exclude_none=True).encode(),
+            content_type="application/json",
+            if_match=etag,
+            if_none_match=etag is None,
+        )
         metrics.observe_stage(stage, previous_at, now)
         log.info("story.stage", story_id=story_id, stage=str(stage), detail=detail)
         return state
-    raise PreconditionFailed(f"state of {story_id} kept changing; gave up after retries")
+
+    return until_written(attempt, subject=f"state of {story_id}")

@@ -16,14 +16,16 @@ from wirefeed.messages import MESSAGES
 from wirefeed.model import Story
 from wirefeed.publish.subscriptions import SubscriptionConfig
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 SCHEMA_BASE = "https://wirefeed.example/schemas/"
 
 
 def _schema(model: type[BaseModel], name: str) -> dict[str, Any]:
     schema = model.model_json_schema(mode="serialization")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": f"{SCHEMA_BASE}{name}.schema.json", **schema}  # fmt: skip
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{SCHEMA_BASE}{name}.schema.json",
+        **schema,
+    }
 
 
 def contracts() -> dict[str, dict[str, Any]]:
@@ -45,8 +47,8 @@ def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
-def write(directory: Path = SCHEMA_DIR) -> list[Path]:
-    """Regenerate every schema file; return the paths written."""
+def write(directory: Path) -> list[Path]:
+    """Regenerate every schema file in ``directory`` (the caller's); return the paths written."""
     directory.mkdir(exist_ok=True)
     paths = []
     for name, schema in contracts().items():
@@ -56,7 +58,7 @@ def write(directory: Path = SCHEMA_DIR) -> list[Path]:
     return paths
 
 
-def stale(directory: Path = SCHEMA_DIR) -> list[str]:
+def stale(directory: Path) -> list[str]:
     """Names of the contracts whose file is missing or differs from its model."""
     return [
         name

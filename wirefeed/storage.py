@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -40,6 +40,38 @@ class PreconditionFailed(StorageError):
 
 class StorageUnavailable(StorageError):
     """The backend could not be reached or failed; the operation may be retried."""
+
+
+class KeptChanging(StorageError):
+    """A conditional update lost its race on every attempt; the caller may try later.
+
+    Not a PreconditionFailed, so an update nested in another one's attempt never makes
+    the outer one start over.
+    """
+
+
+T = TypeVar("T")
+
+# Lost races are decided again on what the winner stored; this bounds a pathological loop.
+CONDITIONAL_ATTEMPTS = 8
+
+
+def until_written(
+    attempt: Callable[[], T], *, subject: str, attempts: int = CONDITIONAL_ATTEMPTS
+) -> T:
+    """Run ``attempt`` until its conditional write lands, and return what it returned.
+
+    ``attempt`` reads an object with its ETag, decides, and writes with ``if_match`` (or
+    ``if_none_match`` for a new object); when that write raises PreconditionFailed,
+    another writer got there first and the attempt runs again on what it stored. This is
+    the one way Wirefeed does a read-modify-write on the bucket.
+    """
+    for _ in range(attempts):
+        try:
+            return attempt()
+        except PreconditionFailed:
+            continue
+    raise KeptChanging(f"{subject} kept changing; gave up after {attempts} attempts")
 
 
 @dataclass(frozen=True)

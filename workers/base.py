@@ -31,7 +31,7 @@ log = structlog.get_logger(__name__)
 class WirefeedTask(Task):
     """Retries transient errors with exponential backoff and jitter; dead-letters the rest.
 
-    Clients are built once per worker process and shared by its tasks.
+    Clients are built lazily, once per task in each worker process (tasks do not share them).
     """
 
     abstract = True

@@ -10,6 +10,7 @@ from wirefeed.ingest import ingesting, lifecycle
 from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.ingest.near_duplicates import NearDuplicateIndex
 from wirefeed.intake import dropbox, receiving, upstreams
+from wirefeed.lease import lease
 from workers.app import celery_app, settings
 from workers.base import WirefeedTask
 
@@ -80,14 +81,12 @@ celery_app.conf.beat_schedule.update(
 @celery_app.task(name="ingest.sweep_inbox", base=IngestTask, bind=True)
 def sweep_inbox(self: IngestTask) -> int:
     """Periodic: take in the files of the S3 drop box (one sweep at a time)."""
-    if not self.redis.set("wirefeed:lock:inbox", "1", nx=True, ex=300):
-        return 0
-    try:
+    with lease(self.redis, "inbox:sweep") as held:
+        if held is None:
+            return 0
         results = dropbox.sweep(
             self.store, self.settings.default_source, self.settings.max_payload_bytes
         )
-    finally:
-        self.redis.delete("wirefeed:lock:inbox")
     for result in results:
         if result.receipt is not None:
             celery_app.send_task("ingest.ingest_story", args=[result.receipt.raw_key])

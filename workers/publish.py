@@ -6,11 +6,12 @@ from functools import cached_property
 from typing import Any
 
 from wirefeed.editor import errors, feed_actions, jobs
+from wirefeed.lease import LeaseLost
 from wirefeed.metrics import observe_feed_render
 from wirefeed.model import utcnow
 from wirefeed.progress import Stage, record_stage
 from wirefeed.publish.coalesce import FeedScheduler
-from wirefeed.publish.publishing import feeds_to_update, update_feed
+from wirefeed.publish.publishing import feeds_to_update, render_pending
 from wirefeed.publish.subscription_store import SubscriptionSource
 from wirefeed.publish.subscriptions import Subscriptions
 from wirefeed.publish.websub import HubError, ping
@@ -59,25 +60,24 @@ def publish_story(self: PublishTask, story_id: str) -> list[str]:
     return feed_ids
 
 
-@celery_app.task(name="publish.render_feed", base=PublishTask, bind=True)
+@celery_app.task(
+    name="publish.render_feed",
+    base=PublishTask,
+    bind=True,
+    autoretry_for=(*TRANSIENT_ERRORS, LeaseLost),
+)
 def render_feed(self: PublishTask, feed_id: str) -> list[str]:
     """Apply every pending story to the feed, upload what changed, note where stories are."""
     subscriptions = self.subscriptions
     if subscriptions.get(feed_id) is None:
         return []
-    with self.scheduler.exclusive(feed_id) as held:
-        if not held:
-            raise self.retry(countdown=self.settings.coalesce_window_s)
-        story_ids = self.scheduler.begin(feed_id)
-        if not story_ids:
-            return []
-        update = update_feed(self.store, self.settings, subscriptions, feed_id, story_ids)
-        arrivals = []
-        for story_id, member in update.membership.items():
-            state = record_stage(self.store, story_id, Stage.published, in_feeds={feed_id: member})
-            if member and state.received_at is not None:
-                arrivals.append(state.received_at)
-        self.scheduler.done(feed_id, story_ids)
+    rendered = render_pending(self.store, self.settings, subscriptions, self.scheduler, feed_id)
+    if rendered is None:
+        raise self.retry(countdown=self.settings.coalesce_window_s)
+    update, states = rendered
+    arrivals = [
+        s.received_at for sid, s in states.items() if update.membership[sid] and s.received_at
+    ]
     observe_feed_render(feed_id, update.uploaded, update.unchanged, arrivals, utcnow())
     for hub in subscriptions.config.hubs:
         for topic in update.changed_topics:
@@ -102,7 +102,7 @@ class EditTask(PublishTask):
     name="publish.publish_now",
     base=EditTask,
     bind=True,
-    autoretry_for=(*TRANSIENT_ERRORS, errors.FeedBusy),
+    autoretry_for=(*TRANSIENT_ERRORS, errors.FeedBusy, LeaseLost),
 )
 def publish_now(self: EditTask, story_id: str, job_id: str) -> list[str]:
     """Bring every feed the story touches up to date now, and report to the job."""
@@ -115,7 +115,7 @@ def publish_now(self: EditTask, story_id: str, job_id: str) -> list[str]:
     name="publish.rebuild_feeds",
     base=EditTask,
     bind=True,
-    autoretry_for=(*TRANSIENT_ERRORS, errors.FeedBusy),
+    autoretry_for=(*TRANSIENT_ERRORS, errors.FeedBusy, LeaseLost),
 )
 def rebuild_feeds(self: EditTask, feed_id: str | None, job_id: str) -> list[str]:
     """Render one feed, or all of them, again from the stored stories."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from wirefeed.storage import MemoryStore, NotFound, PreconditionFailed, etag_of
+from wirefeed.storage import (
+    KeptChanging,
+    MemoryStore,
+    NotFound,
+    PreconditionFailed,
+    etag_of,
+    until_written,
+)
 
 
 def test_put_get_round_trip_keeps_headers() -> None:
@@ -43,3 +50,35 @@ def test_list_is_sorted_and_scoped_to_the_prefix() -> None:
     for key in ("raw/b", "raw/a", "stories/x"):
         store.put(key, b"")
     assert list(store.list("raw/")) == ["raw/a", "raw/b"]
+
+
+def test_until_written_decides_again_on_what_the_winner_stored() -> None:
+    store = MemoryStore()
+    store.put("counter", b"1")
+    rivals = iter([b"5"])
+
+    def increment() -> int:
+        blob = store.get("counter")
+        for rival in rivals:  # another writer lands between our read and our write, once
+            store.put("counter", rival)
+        value = int(blob.body) + 1
+        store.put("counter", str(value).encode(), if_match=blob.etag)
+        return value
+
+    assert until_written(increment, subject="counter") == 6
+    assert store.get("counter").body == b"6"
+
+
+def test_until_written_gives_up_with_a_reason_that_is_not_a_lost_race() -> None:
+    store = MemoryStore()
+    store.put("busy", b"0")
+
+    def always_beaten() -> None:
+        blob = store.get("busy")
+        store.put("busy", blob.body + b"!")
+        store.put("busy", b"mine", if_match=blob.etag)
+
+    with pytest.raises(KeptChanging, match="busy kept changing") as raised:
+        until_written(always_beaten, subject="busy", attempts=3)
+    assert not isinstance(raised.value, PreconditionFailed)
+    assert store.get("busy").body == b"0!!!"

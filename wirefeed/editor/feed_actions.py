@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from wirefeed.editor import jobs
 from wirefeed.editor.errors import EditorialError, FeedBusy
+from wirefeed.lease import Lease
 from wirefeed.progress import Stage, record_stage
 from wirefeed.publish.coalesce import FeedScheduler
-from wirefeed.publish.publishing import feeds_to_update, load_feed_document, update_feed
+from wirefeed.publish.publishing import feeds_to_update, render_and_record
 from wirefeed.publish.subscriptions import Subscriptions
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
@@ -29,17 +32,10 @@ def publish_now(
     """
     feed_ids = sorted(feeds_to_update(store, subscriptions, story_id))
     for feed_id in feed_ids:
-        spec = subscriptions.get(feed_id)
-        if spec is None:
-            continue
-        with scheduler.exclusive(feed_id) as held:
-            if not held:
-                raise FeedBusy(feed_id)
-            update = update_feed(store, settings, subscriptions, spec.id, [story_id])
-            written_at = datetime.now(UTC)
-            member = update.membership.get(story_id, False)
-            record_stage(store, story_id, Stage.published, in_feeds={feed_id: member})
-        jobs.note_feed_write(store, job_id, feed_id, update.uploaded, member, written_at)
+        with _render_lease(scheduler, feed_id) as held:
+            update, _ = render_and_record(store, settings, subscriptions, held, feed_id, [story_id])
+        member = update.membership.get(story_id, False)
+        jobs.note_feed_write(store, job_id, feed_id, update.uploaded, member, datetime.now(UTC))
     if not feed_ids:
         record_stage(store, story_id, Stage.published, detail="in no feed")
     jobs.finish(store, job_id)
@@ -61,22 +57,24 @@ def rebuild_feeds(
 ) -> list[str]:
     """Render one feed (or every feed) again from the stored stories, uploading every format."""
     feed_ids = [feed_id] if feed_id else sorted(subscriptions.feeds)
-    every_story = set(story_ids(store))
+    unknown = [f for f in feed_ids if subscriptions.get(f) is None]
+    if unknown:
+        raise EditorialError("not_found", f"no feed {unknown[0]}")
+    every_story = story_ids(store)
     for fid in feed_ids:
-        spec = subscriptions.get(fid)
-        if spec is None:
-            raise EditorialError("not_found", f"no feed {fid}")
-        with scheduler.exclusive(fid) as held:
-            if not held:
-                raise FeedBusy(fid)
-            before = {e.story_id for e in load_feed_document(store, fid).entries}
-            update = update_feed(
-                store, settings, subscriptions, spec.id, sorted(every_story | before), force=True
+        with _render_lease(scheduler, fid) as held:
+            update, _ = render_and_record(
+                store, settings, subscriptions, held, fid, every_story, rebuild=True
             )
-            written_at = datetime.now(UTC)
-            for sid, member in update.membership.items():
-                if member != (sid in before):
-                    record_stage(store, sid, Stage.published, in_feeds={fid: member})
-        jobs.note_feed_write(store, job_id, fid, update.uploaded, None, written_at)
+        jobs.note_feed_write(store, job_id, fid, update.uploaded, None, datetime.now(UTC))
     jobs.finish(store, job_id)
     return feed_ids
+
+
+@contextmanager
+def _render_lease(scheduler: FeedScheduler, feed_id: str) -> Iterator[Lease]:
+    """The feed's render lease, so an editor's write never races a render; FeedBusy if held."""
+    with scheduler.exclusive(feed_id) as held:
+        if held is None:
+            raise FeedBusy(feed_id)
+        yield held

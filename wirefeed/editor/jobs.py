@@ -17,9 +17,7 @@ from pydantic import BaseModel, Field
 from wirefeed.editor import audit
 from wirefeed.layout import job_key
 from wirefeed.model import utcnow
-from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
-
-_CONFLICT_RETRIES = 8
+from wirefeed.storage import BlobStore, NotFound, until_written
 
 
 class JobStatus(StrEnum):
@@ -78,24 +76,23 @@ def create_job(store: BlobStore, job: Job) -> Job:
 
 def update_job(store: BlobStore, job_id: str, change: Callable[[Job], None]) -> Job | None:
     """Apply ``change`` to the stored job and write it back only over what was read."""
-    for _ in range(_CONFLICT_RETRIES):
+
+    def attempt() -> Job | None:
         try:
             blob = store.get(job_key(job_id))
         except NotFound:
             return None
         job = Job.model_validate_json(blob.body)
         change(job)
-        try:
-            store.put(
-                job_key(job_id),
-                job.model_dump_json().encode(),
-                content_type="application/json",
-                if_match=blob.etag,
-            )
-        except PreconditionFailed:
-            continue
+        store.put(
+            job_key(job_id),
+            job.model_dump_json().encode(),
+            content_type="application/json",
+            if_match=blob.etag,
+        )
         return job
-    raise PreconditionFailed(f"job {job_id} kept changing; gave up after retries")
+
+    return until_written(attempt, subject=f"job {job_id}")
 
 
 def note_feed_write(

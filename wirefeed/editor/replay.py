@@ -1,34 +1,22 @@
-"""Checking a quarantined item before it is handed back to ingest."""
+"""Replaying a quarantined item for an editor: intake's one replay, in editorial terms."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from wirefeed.editor.errors import EditorialError
-from wirefeed.intake.parsers import ParseError, parse
-from wirefeed.intake.quarantine import get_record
-from wirefeed.intake.receiving import load_raw
-from wirefeed.storage import BlobStore
+from wirefeed.intake import receiving
+from wirefeed.storage import BlobStore, NotFound
 
 
-@dataclass(frozen=True)
-class Replay:
-    """A quarantined item handed back to ingest."""
+def replay_quarantined(store: BlobStore, item_id: str) -> receiving.Receipt:
+    """Take a quarantined item through intake again; the caller queues it for ingest.
 
-    raw_key: str
-    story_id: str
-
-
-def check_replay(store: BlobStore, item_id: str) -> Replay:
-    """Check that a quarantined item parses now, before it is handed back to ingest.
-
-    The caller queues the raw payload for ingest, then releases the quarantine record.
+    An unknown item is ``not_found``; one that is still refused stays in quarantine with
+    its current reason and is ``invalid``.
     """
-    record = get_record(store, item_id)
-    if record is None:
-        raise EditorialError("not_found", f"no quarantined item {item_id}")
     try:
-        story = parse(load_raw(store, record.raw_key))
-    except ParseError as error:
-        raise EditorialError("invalid", f"still does not parse: {error}") from error
-    return Replay(raw_key=record.raw_key, story_id=story.id)
+        return receiving.replay(store, item_id)
+    except NotFound:
+        raise EditorialError("not_found", f"no quarantined item {item_id}") from None
+    except receiving.Quarantined as still:
+        detail = f"still does not parse: {still.reason}: {still.detail}"
+        raise EditorialError("invalid", detail) from None

@@ -16,14 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from wirefeed.editor.errors import EditorialError
 from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.intake.parsers.plaintext import split_paragraphs
-from wirefeed.layout import story_key, version_key
+from wirefeed.layout import version_key
 from wirefeed.model import TAG_FIELDS, Body, Creator, Headline, PubStatus, Story, Tag, utcnow
 from wirefeed.progress import Stage, record_stage
 from wirefeed.sanitize import paragraphs_to_html, strip_xml_illegal
-from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
-
-_CONFLICT_RETRIES = 5
-
+from wirefeed.storage import BlobStore, KeptChanging, until_written
+from wirefeed.stories import load_story_tagged, save_story
 
 KILLED_HEADLINE = "This story has been withdrawn"
 
@@ -72,36 +70,30 @@ def _rewrite(
     store: BlobStore, story_id: str, user: str, detail: str, change: Callable[[Story], Story]
 ) -> Story:
     """Apply ``change`` to the current story and store it over exactly what was read."""
-    for _ in range(_CONFLICT_RETRIES):
-        try:
-            blob = store.get(story_key(story_id))
-        except NotFound:
-            raise EditorialError("not_found", f"no story {story_id}") from None
-        current = Story.from_json(blob.body)
+
+    def attempt() -> Story:
+        current, etag = load_story_tagged(store, story_id)
+        if current is None:
+            raise EditorialError("not_found", f"no story {story_id}")
         new = change(current)
         if new is current:
             return current
         stamp = current.versioncreated.strftime("%Y%m%dT%H%M%S%fZ")
         store.put(
             version_key(story_id, current.version, stamp),
-            blob.body,
+            current.to_json(),
             content_type="application/json",
         )
-        try:
-            store.put(
-                story_key(story_id),
-                new.to_json(),
-                content_type="application/json; charset=utf-8",
-                cache_control="public, max-age=60",
-                if_match=blob.etag,
-            )
-        except PreconditionFailed:
-            continue
+        save_story(store, new, if_match=etag)
         record_stage(
             store, story_id, Stage.edited, detail=f"{detail} by {user}", version=new.version
         )
         return new
-    raise EditorialError("conflict", f"story {story_id} kept changing; try again")
+
+    try:
+        return until_written(attempt, subject=f"story {story_id}")
+    except KeptChanging:
+        raise EditorialError("conflict", f"story {story_id} kept changing; try again") from None
 
 
 def _next_version(story: Story) -> str:

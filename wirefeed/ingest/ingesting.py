@@ -16,11 +16,8 @@ from wirefeed.ingest.near_duplicates import fingerprint
 from wirefeed.intake.receiving import load_raw, parse_or_quarantine
 from wirefeed.model import Story, utcnow
 from wirefeed.progress import Stage, load_state, record_stage
-from wirefeed.storage import BlobStore, PreconditionFailed
+from wirefeed.storage import BlobStore, until_written
 from wirefeed.stories import load_story_tagged, save_story
-
-# Conditional writes that lose a race are decided again; this bounds a pathological loop.
-_WRITE_RETRIES = 8
 
 
 def supersedes(new: Story, current: Story | None) -> bool:
@@ -96,33 +93,50 @@ def ingest(
     lifecycle = lifecycle or Lifecycle()
     item = load_raw(store, key)
     story = parse_or_quarantine(store, key, item)
-    for _ in range(_WRITE_RETRIES):
+    held = is_held(story, now or utcnow()) and lifecycle.embargoes is not None
+
+    def attempt() -> IngestOutcome:
         current, etag = load_story_tagged(store, story.id)
         decision = decide(story, current)
         if not decision.accept:
             _note_ignored(store, story.id, key, decision.reason)
             return IngestOutcome(story.id, Action.ignore, decision.reason)
-        if is_held(story, now or utcnow()) and lifecycle.embargoes is not None:
-            assert story.embargoed is not None
-            lifecycle.embargoes.hold(story.id, key, story.embargoed)
-            detail = f"held until {story.embargoed.isoformat()}"
-            record_stage(store, story.id, Stage.held, detail=detail, raw_key=key)
-            return IngestOutcome(story.id, Action.hold, detail)
+        if held:
+            return _hold(store, story, key, lifecycle)
         original = _duplicate_of(store, story, lifecycle, first_version=current is None)
-        try:
-            save_story(store, carry_over(story, current), if_match=etag,
-                       if_none_match=etag is None)  # fmt: skip
-        except PreconditionFailed:
-            continue
+        save_story(store, carry_over(story, current), if_match=etag, if_none_match=etag is None)
         if original is not None:
             detail = f"near-duplicate of {original}"
-            record_stage(store, story.id, Stage.duplicate, detail=detail, version=story.version,
-                         raw_key=key, duplicate_of=original)  # fmt: skip
+            record_stage(
+                store,
+                story.id,
+                Stage.duplicate,
+                detail=detail,
+                version=story.version,
+                raw_key=key,
+                duplicate_of=original,
+            )
             return IngestOutcome(story.id, Action.duplicate, detail)
-        record_stage(store, story.id, Stage.parsed, detail=decision.reason,
-                     version=story.version, raw_key=key)  # fmt: skip
+        record_stage(
+            store,
+            story.id,
+            Stage.parsed,
+            detail=decision.reason,
+            version=story.version,
+            raw_key=key,
+        )
         return IngestOutcome(story.id, Action.enrich, decision.reason)
-    raise PreconditionFailed(f"story {story.id} kept changing; gave up after retries")
+
+    return until_written(attempt, subject=f"story {story.id}")
+
+
+def _hold(store: BlobStore, story: Story, key: str, lifecycle: Lifecycle) -> IngestOutcome:
+    """Put an embargoed version on the schedule; the sweep ingests it at its time."""
+    assert story.embargoed is not None and lifecycle.embargoes is not None
+    lifecycle.embargoes.hold(story.id, key, story.embargoed)
+    detail = f"held until {story.embargoed.isoformat()}"
+    record_stage(store, story.id, Stage.held, detail=detail, raw_key=key)
+    return IngestOutcome(story.id, Action.hold, detail)
 
 
 def release_due(

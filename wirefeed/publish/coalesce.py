@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import redis
 
-from wirefeed.lease import lease
+from wirefeed.lease import Lease, lease
 
 _PREFIX = "wirefeed:feed"
 
@@ -89,11 +89,12 @@ class FeedScheduler:
         return feeds
 
     @contextmanager
-    def exclusive(self, feed_id: str) -> Iterator[bool]:
-        """Hold the feed's render lease; yields False when another render holds it.
+    def exclusive(self, feed_id: str) -> Iterator[Lease | None]:
+        """Hold the feed's render lease; yields None when another render holds it.
 
         The lease is renewed while the render runs, so a slow render never loses it to
-        a second one (which would upload the same feed concurrently).
+        a second one (which would upload the same feed concurrently). Should Redis lose
+        it all the same, ``Lease.check`` stops the render before its next upload.
         """
         with lease(self.redis, f"feed:{feed_id}:render", ttl_s=self.lease_s, wait_s=5) as held:
-            yield held is not None
+            yield held

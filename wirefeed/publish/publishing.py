@@ -12,8 +12,10 @@ from email.utils import format_datetime
 import structlog
 
 from wirefeed.layout import FEED_FORMATS, feed_archive_state_key, feed_document_key, feed_state_key
+from wirefeed.lease import Lease
 from wirefeed.model import utcnow
-from wirefeed.progress import load_state
+from wirefeed.progress import Stage, StoryState, load_state, record_stage
+from wirefeed.publish.coalesce import FeedScheduler
 from wirefeed.publish.feeds import (
     FeedDocument,
     FeedEntry,
@@ -270,6 +272,7 @@ def _upload(
     links: FeedLinks,
     result: FeedUpdate,
     force: bool,
+    held: Lease | None,
 ) -> None:
     """Render every format of one document and upload those whose bytes changed."""
     cache_scope = "public" if links.spec.public else "private"
@@ -282,6 +285,8 @@ def _upload(
         if not force and doc.uploaded_hashes.get(fmt) == digest:
             result.unchanged.append(label)
             continue
+        if held is not None:
+            held.check()
         store.put(
             feed_document_key(links.spec.id, fmt, links.spec.public, links.archive_page),
             body,
@@ -307,6 +312,7 @@ def update_feed(
     story_ids: list[str],
     *,
     force: bool = False,
+    held: Lease | None = None,
 ) -> FeedUpdate:
     """Apply the current state of ``story_ids`` to a feed, then upload what changed.
 
@@ -317,7 +323,8 @@ def update_feed(
     state keeps entries without their bodies, so it stays small; a render reads only
     the bodies this process does not keep already. Documents whose rendering did not
     change are not uploaded, unless ``force`` (a rebuild) asks for every document
-    touched to be written again.
+    touched to be written again. With ``held``, the feed's render lease, nothing is
+    written once the lease is lost (LeaseLost is raised).
     """
     spec = subscriptions.get(feed_id)
     if spec is None:
@@ -327,22 +334,26 @@ def update_feed(
     result = FeedUpdate(feed_id=feed_id)
     result.membership = _apply(store, settings, subscriptions, spec, story_ids, archive)
     for number in archive.expire(settings.archive_pages_max):
+        if held is not None:
+            held.check()
         _delete_archive_page(store, spec, number)
     hubs = tuple(subscriptions.config.hubs) if spec.public else ()
     for number in sorted(archive.touched):
         page = archive.pages[number]
         links = FeedLinks(spec, settings, hubs, number, archive.previous(number))
-        _upload(store, settings, page, links, result, force)
+        _upload(store, settings, page, links, result, force, held)
         store.put(
             feed_archive_state_key(feed_id, number),
             page.model_dump_json().encode(),
             content_type="application/json",
         )
     current = FeedLinks(spec, settings, hubs, None, archive.previous(None))
-    _upload(store, settings, doc, current, result, force)
+    _upload(store, settings, doc, current, result, force, held)
     if result.uploaded:
         doc.renders += 1
         doc.uploads += len(result.uploaded)
+    if held is not None:
+        held.check()
     store.put(
         feed_state_key(feed_id), doc.model_dump_json().encode(), content_type="application/json"
     )
@@ -353,3 +364,54 @@ def _delete_archive_page(store: BlobStore, spec: FeedSpec, number: int) -> None:
     for fmt in RENDERED_FORMATS:
         store.delete(feed_document_key(spec.id, fmt, spec.public, number))
     store.delete(feed_archive_state_key(spec.id, number))
+
+
+def render_and_record(
+    store: BlobStore,
+    settings: Settings,
+    subscriptions: Subscriptions,
+    held: Lease,
+    feed_id: str,
+    story_ids: list[str],
+    *,
+    rebuild: bool = False,
+) -> tuple[FeedUpdate, dict[str, StoryState]]:
+    """Bring one feed up to date under its render lease, and note it on each story.
+
+    Every story the update placed or removed gets a ``published`` step naming the feed
+    A rebuild also re-applies the stories the feed holds now, uploads every document,
+    and notes only the stories whose membership changed. Returns the update and the
+    states it recorded.
+    """
+    before = {e.story_id for e in load_feed_document(store, feed_id).entries} if rebuild else None
+    wanted = sorted(set(story_ids) | (before or set()))
+    update = update_feed(store, settings, subscriptions, feed_id, wanted, force=rebuild, held=held)
+    states = {}
+    for story_id, member in update.membership.items():
+        if before is None or member != (story_id in before):
+            in_feeds = {feed_id: member}
+            states[story_id] = record_stage(store, story_id, Stage.published, in_feeds=in_feeds)
+    return update, states
+
+
+def render_pending(
+    store: BlobStore,
+    settings: Settings,
+    subscriptions: Subscriptions,
+    scheduler: FeedScheduler,
+    feed_id: str,
+) -> tuple[FeedUpdate, dict[str, StoryState]] | None:
+    """Render the stories pending on a feed, once; None when another render holds it.
+
+    The pending stories are forgotten only after their feed was written, so a render
+    that fails or loses its lease leaves them for the next one.
+    """
+    with scheduler.exclusive(feed_id) as held:
+        if held is None:
+            return None
+        story_ids = scheduler.begin(feed_id)
+        if not story_ids:
+            return FeedUpdate(feed_id=feed_id), {}
+        rendered = render_and_record(store, settings, subscriptions, held, feed_id, story_ids)
+        scheduler.done(feed_id, story_ids)
+    return rendered

@@ -30,11 +30,10 @@ from wirefeed.publish.subscriptions import (
     SubscriptionConfig,
     Subscriptions,
 )
-from wirefeed.storage import BlobStore, NotFound, PreconditionFailed
+from wirefeed.storage import BlobStore, KeptChanging, NotFound, until_written
 
 T = TypeVar("T")
 KEY_PREFIX = "wf"
-_EDIT_RETRIES = 8
 
 
 class ConfigError(ValueError):
@@ -79,7 +78,8 @@ def edit_config(store: BlobStore, change: Callable[[SubscriptionConfig], T]) -> 
     ``change`` mutates the copy it is given and returns whatever the caller needs back;
     a result that fails validation raises ConfigError and nothing is stored.
     """
-    for _ in range(_EDIT_RETRIES):
+
+    def attempt() -> T:
         config, etag = load_config(store)
         draft = config.model_copy(deep=True)
         result = change(draft)
@@ -87,12 +87,13 @@ def edit_config(store: BlobStore, change: Callable[[SubscriptionConfig], T]) -> 
             checked = SubscriptionConfig.model_validate(draft.model_dump())
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
-        try:
-            save_config(store, checked, if_match=etag)
-        except PreconditionFailed:
-            continue
+        save_config(store, checked, if_match=etag)
         return result
-    raise ConfigError("the configuration kept changing; try again")
+
+    try:
+        return until_written(attempt, subject="the configuration")
+    except KeptChanging:
+        raise ConfigError("the configuration kept changing; try again") from None
 
 
 class SubscriptionSource:

@@ -7,17 +7,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis
 
+from tests.conftest import wait_for
 from wirefeed import stories
 from wirefeed.layout import feed_archive_state_key, feed_state_key
+from wirefeed.lease import LeaseLost
 from wirefeed.model import Body, Headline, PubStatus, Story, Tag
-from wirefeed.progress import Stage, record_stage
+from wirefeed.progress import Stage, load_state, record_stage
+from wirefeed.publish.coalesce import FeedScheduler
 from wirefeed.publish.publishing import (
     BODIES,
     archived_story_ids,
     feeds_to_update,
     load_archive_page,
     load_feed_document,
+    render_and_record,
+    render_pending,
     update_feed,
 )
 from wirefeed.publish.subscriptions import (
@@ -255,3 +261,25 @@ def test_a_render_writes_only_the_pages_that_changed(
     }
     # The current state does not grow with the archive.
     assert len(store.get(feed_state_key("all")).body) < small * 1.2
+
+
+def test_a_render_whose_lease_was_lost_writes_nothing(
+    store: MemoryStore, settings: Settings, redis_url: str
+) -> None:
+    put_story(store, 1)
+    scheduler = FeedScheduler(redis.Redis.from_url(redis_url), window_s=1, lease_s=1.5)
+    scheduler.mark("all", ["s1"])
+    with scheduler.exclusive("all") as held:
+        assert held is not None
+        scheduler.redis.delete("wirefeed:lease:feed:all:render")  # as a Redis restart would
+        wait_for(lambda: held.lost, timeout=10)
+        with pytest.raises(LeaseLost):
+            render_and_record(store, settings, subscriptions(), held, "all", ["s1"])
+    assert not any(key.startswith("feeds/") for key in store.list(""))
+    assert load_state(store, "s1") is None
+    # The story stays pending, so the next render publishes it.
+    rendered = render_pending(store, settings, subscriptions(), scheduler, "all")
+    assert rendered is not None
+    update, states = rendered
+    assert update.membership == {"s1": True} and states["s1"].feeds == ["all"]
+    assert scheduler.begin("all") == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from wirefeed import schemas
+from tests.conftest import SCHEMA_DIR
 from wirefeed.layout import SUBSCRIPTIONS_KEY
 from wirefeed.model import utcnow
 from wirefeed.publish import subscription_store as partners
@@ -131,7 +131,7 @@ def test_a_partner_reads_only_its_own_and_public_feeds(
 
 def test_the_example_config_file_validates_against_the_schema() -> None:
     example = json.loads((REPO / "infra" / "subscriptions.example.json").read_text())
-    schema = json.loads((schemas.SCHEMA_DIR / "subscriptions.schema.json").read_text())
+    schema = json.loads((SCHEMA_DIR / "subscriptions.schema.json").read_text())
     assert list(Draft202012Validator(schema).iter_errors(example)) == []
     SubscriptionConfig.model_validate(example)
     example["feeds"][1]["filter"]["subjects"] = "medtop:15000000"  # a string, not a list
