@@ -1,14 +1,14 @@
 """What one reconciler pass costs: S3 requests and seconds, at a given number of stories.
 
-The bucket is filled directly (a raw payload and a finished story state per story),
-without the pipeline, so that 20,000 stories take minutes rather than an hour. Three
-passes are measured: a full one (no cursor: the first pass, or after Redis lost its
-data), a quiet one (nothing changed since), and one after 1% of the stories moved.
+The bucket is filled directly (a raw payload and a published story per story, with the
+progress the pipeline stores and a timeline in Redis), without the pipeline, so that
+20,000 stories take minutes rather than an hour. Three passes are measured: a full one
+(no cursor: the first pass, or after Redis lost its data), a quiet one (nothing changed
+since), and one after 1% of the stories moved.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -18,12 +18,12 @@ from typing import Any
 import redis
 from prometheus_client import REGISTRY
 
-from wirefeed.layout import raw_key, state_key
+from wirefeed.intake.parsers import RawItem, parse
+from wirefeed.intake.receiving import store_raw
 from wirefeed.ops.reconcile import Cursor, plan_recovery
-from wirefeed.progress import Stage, StoryState, Transition
+from wirefeed.progress import Stage, Timeline, start
 from wirefeed.storage import BlobStore
-
-_STAGES = (Stage.received, Stage.parsed, Stage.enriched, Stage.published)
+from wirefeed.stories import save_story
 
 
 def requests_made() -> float:
@@ -37,52 +37,36 @@ def requests_made() -> float:
     )
 
 
-def _payload(number: int) -> tuple[str, bytes]:
-    payload = f"Reconciler bench story {number}\n\n{'Body text. ' * 80}".encode()
-    return raw_key(hashlib.sha256(payload).hexdigest()), payload
-
-
-def _write_story(store: BlobStore, number: int, at: datetime) -> None:
-    key, payload = _payload(number)
-    store.put(key, payload, content_type="text/plain")
-    _write_state(store, number, at, 0)
-
-
-def _write_state(store: BlobStore, number: int, at: datetime, moves: int) -> None:
-    key, _ = _payload(number)
-    history = [Transition(stage=s, at=at + timedelta(seconds=i)) for i, s in enumerate(_STAGES)]
-    history += [Transition(stage=Stage.published, at=at, detail="moved") for _ in range(moves)]
-    state = StoryState(
-        story_id=f"rb-{number}",
-        stage=Stage.published,
-        version="1",
-        feeds=["all"],
-        raw_keys=[key],
-        ingested_keys=[key],
-        history=history,
+def _write_story(store: BlobStore, timeline: Timeline, number: int, moved: bool = False) -> None:
+    item = RawItem(
+        f"Reconciler bench story {number}\n\n{'Body text. ' * 80}".encode(),
+        "text/plain",
+        source="bench",
+        received_at=datetime.now(UTC) - timedelta(hours=1),
     )
-    body = state.model_dump_json().encode()
-    store.put(state_key(state.story_id), body, content_type="application/json")
+    key = store_raw(store, item) if not moved else None
+    story = parse(item)
+    progress = start(Stage.enriched, story.version, raw=key, received_at=item.received_at)
+    progress = progress.model_copy(update={"at": item.received_at, "feeds": ["all"]})
+    if moved:
+        progress = progress.moved(Stage.enriched)
+    save_story(store, story, progress=progress)
+    timeline.note(story.id, Stage.published, version=story.version, detail="in all")
 
 
-def _move(store: BlobStore, number: int) -> None:
-    _write_state(store, number, datetime.now(UTC) - timedelta(days=1), 1)
-
-
-def fill(store: BlobStore, first: int, count: int) -> None:
-    """Add stories ``first`` .. ``first + count - 1``, finished long ago."""
-    at = datetime.now(UTC) - timedelta(days=1)
+def fill(store: BlobStore, timeline: Timeline, first: int, count: int) -> None:
+    """Add stories ``first`` .. ``first + count - 1``, published an hour ago."""
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda n: _write_story(store, n, at), range(first, first + count)))
+        list(pool.map(partial(_write_story, store, timeline), range(first, first + count)))
 
 
-def _pass(store: BlobStore, cursor: Cursor) -> dict[str, Any]:
+def _pass(store: BlobStore, cursor: Cursor, timeline: Timeline) -> dict[str, Any]:
     before, started = requests_made(), time.perf_counter()
-    plan = plan_recovery(store, min_age_s=120, cursor=cursor)
+    plan = plan_recovery(store, min_age_s=120, cursor=cursor, timeline=timeline)
     return {
         "seconds": time.perf_counter() - started,
         "requests": requests_made() - before,
-        "states_read": plan.states_read,
+        "stories_read": plan.stories_read,
         "enqueued": plan.total,
     }
 
@@ -90,17 +74,18 @@ def _pass(store: BlobStore, cursor: Cursor) -> dict[str, Any]:
 def measure(store: BlobStore, client: redis.Redis, counts: tuple[int, ...]) -> dict[str, Any]:
     """Full, quiet and 1%-changed pass at each count of stories (filled cumulatively)."""
     results: dict[str, Any] = {}
-    cursor = Cursor(client)
+    cursor, timeline = Cursor(client), Timeline(client)
+    client.flushdb()
     filled = 0
     for count in counts:
-        fill(store, filled, count - filled)
+        fill(store, timeline, filled, count - filled)
         filled = count
-        client.flushdb()  # no cursor: a full pass
-        full = _pass(store, cursor)
-        quiet = _pass(store, cursor)
-        moved = range(0, count, 100)
+        for key in client.scan_iter("wirefeed:reconcile:*"):  # no cursor: a full pass
+            client.delete(key)
+        full = _pass(store, cursor, timeline)
+        quiet = _pass(store, cursor, timeline)
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(partial(_move, store), moved))
-        changed = _pass(store, cursor)
+            list(pool.map(partial(_write_story, store, timeline, moved=True), range(0, count, 100)))
+        changed = _pass(store, cursor, timeline)
         results[str(count)] = {"full": full, "quiet": quiet, "one_percent_changed": changed}
     return results

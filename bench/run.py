@@ -39,10 +39,10 @@ from wirefeed.enrich.taggers import build_pipeline
 from wirefeed.intake.parsers import RawItem, parse
 from wirefeed.layout import feed_key
 from wirefeed.messages import PIPELINE_QUEUES
-from wirefeed.progress import Stage, StoryState, load_state
+from wirefeed.progress import Stage, StoryState, Timeline, load_state
 from wirefeed.publish.publishing import load_archive_page, load_feed_document
 from wirefeed.settings import Settings
-from wirefeed.storage import S3Store
+from wirefeed.storage import S3Store, StorageUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -84,8 +84,11 @@ def wait(check: Callable[[], bool], timeout: float, what: str, interval: float =
     """Poll until ``check()``; raise with ``what`` on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():
-            return
+        try:
+            if check():
+                return
+        except StorageUnavailable:
+            pass  # a read that raced a write (s3rver breaks it off): poll again
         time.sleep(interval)
     raise TimeoutError(f"{what} not done within {timeout:.0f}s")
 
@@ -215,6 +218,7 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
     """Submit, wait until every story is published, and read the figures off the states."""
     settings = Settings.from_env(stack.env())
     store = S3Store(settings, client=s3_client(stack))
+    timeline = Timeline(redis.Redis.from_url(stack.redis_url))
     before = firehose_uploads(stack)
     skipped_before = metric_total(stack, "worker-publish", SKIPPED)
     requests_before = s3_requests(stack)
@@ -238,7 +242,9 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
     def all_published() -> bool:
         with ThreadPoolExecutor(8) as pool:
             for story_id, state in zip(
-                list(pending), pool.map(lambda i: load_state(store, i), list(pending)), strict=True
+                list(pending),
+                pool.map(lambda i: load_state(store, i, timeline), list(pending)),
+                strict=True,
             ):
                 if state is not None and state.stage is Stage.published:
                     states[story_id] = state

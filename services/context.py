@@ -11,6 +11,7 @@ import redis
 from fastapi import Request
 
 from wirefeed.ingest.embargo import EmbargoSchedule
+from wirefeed.progress import Timeline
 from wirefeed.publish.subscription_store import SubscriptionSource
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
@@ -42,6 +43,11 @@ class Context:
     def subscriptions(self) -> SubscriptionSource:
         """The stored feed configuration, re-read when it changes (as the workers do)."""
         return SubscriptionSource(self.store, self.settings.config_refresh_s)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        """Each story's pipeline steps, as the editor page shows them."""
+        return Timeline(self.redis)
 
     @cached_property
     def embargoes(self) -> EmbargoSchedule:

@@ -180,7 +180,9 @@ def republish(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Send the current version to its feeds again: same guid, ``updated`` bumped."""
-    run = lambda: story_actions.republish(context.store, story_id, user.name)  # noqa: E731
+    run = lambda: story_actions.republish(  # noqa: E731
+        context.store, story_id, user.name, timeline=context.timeline
+    )
     return story_job(request, context, user, Action.republish, run, story_id)
 
 
@@ -196,7 +198,9 @@ def correct(
 
     A changed headline or body is tagged again (editor tags are kept) before it goes out.
     """
-    run = lambda: story_actions.correct(context.store, story_id, user.name, body)  # noqa: E731
+    run = lambda: story_actions.correct(  # noqa: E731
+        context.store, story_id, user.name, body, timeline=context.timeline
+    )
     task = "enrich.enrich_story" if body.changes_text else "publish.publish_now"
     return story_job(request, context, user, Action.correct, run, story_id, body.note, task)
 
@@ -210,7 +214,9 @@ def kill(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Take the story out of every feed and archive, leaving a tombstone that stays."""
-    run = lambda: story_actions.kill(context.store, story_id, user.name, body.reason)  # noqa: E731
+    run = lambda: story_actions.kill(  # noqa: E731
+        context.store, story_id, user.name, body.reason, timeline=context.timeline
+    )
     return story_job(request, context, user, Action.kill, run, story_id, body.reason)
 
 
@@ -224,7 +230,7 @@ def set_embargo(
 ) -> JobAccepted:
     """Hold the story out of the feeds until ``until``."""
     run = lambda: story_actions.set_embargo(  # noqa: E731
-        context.store, context.embargoes, story_id, user.name, body.until
+        context.store, context.embargoes, story_id, user.name, body.until, timeline=context.timeline
     )
     detail = f"until {body.until.isoformat()}"
     return story_job(request, context, user, Action.embargo, run, story_id, detail)
@@ -239,7 +245,7 @@ def release_embargo(
 ) -> JobAccepted:
     """Release an embargoed story to its feeds now."""
     run = lambda: story_actions.set_embargo(  # noqa: E731
-        context.store, context.embargoes, story_id, user.name, None
+        context.store, context.embargoes, story_id, user.name, None, timeline=context.timeline
     )
     return story_job(request, context, user, Action.embargo, run, story_id, "release")
 
@@ -330,7 +336,7 @@ def stories(
          "version": r.story.version, "versioncreated": r.story.versioncreated.isoformat(),
          "status": r.status, "feeds": r.feeds,
          "subjects": [t.name for t in r.story.subjects]}
-        for r in views.recent_stories(context.store, wanted)
+        for r in views.recent_stories(context.store, wanted, context.timeline)
     ]  # fmt: skip
 
 
@@ -342,7 +348,7 @@ def story_detail(
     known = views.versions(context.store, story_id)
     if not known:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
-    state = load_state(context.store, story_id)
+    state = load_state(context.store, story_id, context.timeline)
     return {
         "id": story_id,
         "current": known[-1].model_dump(mode="json", exclude_none=True),

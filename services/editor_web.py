@@ -99,7 +99,7 @@ def home(
 ) -> HTMLResponse:
     """Recent stories, filtered by state, source, subject and text."""
     filters = views.StoryFilter(status=status_, source=source, subject=subject, text=text)
-    rows = views.recent_stories(context.store, filters)
+    rows = views.recent_stories(context.store, filters, context.timeline)
     return render(request, "stories.html", user, rows=rows, filters=filters)
 
 
@@ -120,7 +120,7 @@ def story_page(
     last = len(known) - 1
     newer = min(max(newer if newer is not None else last, 0), last)
     older = min(max(older if older is not None else newer - 1, 0), last)
-    state = load_state(context.store, story_id)
+    state = load_state(context.store, story_id, context.timeline)
     return render(
         request,
         "story.html",

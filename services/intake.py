@@ -12,7 +12,7 @@ from services.context import Context, get_context
 from wirefeed import stories
 from wirefeed.intake import receiving
 from wirefeed.intake.parsers import RawItem
-from wirefeed.progress import load_state
+from wirefeed.progress import Stage, load_state
 
 router = APIRouter(prefix="/v1/stories", tags=["intake"])
 
@@ -45,6 +45,7 @@ async def submit_story(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content={"error": exc.reason, "detail": exc.detail, "quarantine_id": exc.record_id},
         )
+    context.timeline.note(receipt.story_id, Stage.received)
     context.enqueue("ingest.ingest_story", receipt.raw_key)
     return JSONResponse(
         status_code=status.HTTP_202_ACCEPTED,
@@ -58,7 +59,7 @@ async def submit_story(
 @router.get("/{story_id}", name="story_status", dependencies=[Depends(authorised)])
 def story_status(story_id: str, context: Context = Depends(get_context)) -> dict[str, Any]:
     """The story's pipeline state and its current canonical form."""
-    state = load_state(context.store, story_id)
+    state = load_state(context.store, story_id, context.timeline)
     if state is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
     story = stories.load_story(context.store, story_id)

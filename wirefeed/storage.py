@@ -274,8 +274,14 @@ class S3Store:
 
     def get(self, key: str) -> Blob:
         response = self._call("get_object", key, Key=key)
+        try:
+            body = response["Body"].read()
+        except BotoCoreError as exc:
+            # The connection broke mid-body (an endpoint rewriting the object, say).
+            metrics.S3_ERRORS.labels("get_object", type(exc).__name__).inc()
+            raise StorageUnavailable(f"get_object {key}: {exc}") from exc
         return Blob(
-            body=response["Body"].read(),
+            body=body,
             content_type=response.get("ContentType", "application/octet-stream"),
             etag=response.get("ETag", ""),
             metadata=response.get("Metadata", {}),

@@ -11,6 +11,7 @@ from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.ingest.near_duplicates import NearDuplicateIndex
 from wirefeed.intake import dropbox, receiving, upstreams
 from wirefeed.lease import lease
+from wirefeed.progress import Stage, Timeline
 from workers.app import celery_app, settings
 from workers.base import WirefeedTask
 
@@ -21,8 +22,13 @@ class IngestTask(WirefeedTask):
     abstract = True
 
     @cached_property
+    def timeline(self) -> Timeline:
+        return Timeline(self.redis)
+
+    @cached_property
     def lifecycle(self) -> lifecycle.Lifecycle:
         return lifecycle.Lifecycle(
+            timeline=self.timeline,
             embargoes=EmbargoSchedule(self.store, self.redis),
             duplicates=NearDuplicateIndex(
                 self.redis,
@@ -89,6 +95,7 @@ def sweep_inbox(self: IngestTask) -> int:
         )
     for result in results:
         if result.receipt is not None:
+            self.timeline.note(result.receipt.story_id, Stage.received)
             celery_app.send_task("ingest.ingest_story", args=[result.receipt.raw_key])
     return len(results)
 
@@ -116,6 +123,7 @@ def poll_upstream(self: IngestTask, source_id: str) -> int:
             self.store, sources[source_id], client, self.settings.max_payload_bytes
         )
     for receipt in receipts:
+        self.timeline.note(receipt.story_id, Stage.received)
         celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
     return len(receipts)
 

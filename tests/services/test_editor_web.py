@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from services.api import create_app
@@ -13,6 +14,7 @@ from wirefeed.ingest.ingesting import ingest
 from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import store_raw
 from wirefeed.model import Tag
+from wirefeed.progress import Timeline
 from wirefeed.publish.publishing import update_feed
 from wirefeed.publish.subscription_store import save_config
 from wirefeed.publish.subscriptions import (
@@ -28,8 +30,9 @@ from wirefeed.stories import load_story, save_story
 
 
 @pytest.fixture
-def client(store: MemoryStore) -> TestClient:
-    app = create_app(Settings(dev_mode=True), store, enqueue=lambda task, *args: None)
+def client(store: MemoryStore, redis_url: str) -> TestClient:
+    settings = Settings(dev_mode=True, redis_url=redis_url)
+    app = create_app(settings, store, enqueue=lambda task, *args: None)
     return TestClient(app)
 
 
@@ -64,10 +67,11 @@ def test_the_story_list_filters_and_links_to_the_story(client: TestClient, story
 
 
 def test_the_story_page_shows_versions_diff_timeline_and_audit(
-    client: TestClient, store: MemoryStore, story_id: str
+    client: TestClient, store: MemoryStore, story_id: str, redis_url: str
 ) -> None:
     correction = story_actions.Correction(note="Named it", headline="Soyuz crew lands")
-    story_actions.correct(store, story_id, "dev-editor", correction)
+    timeline = Timeline(redis.Redis.from_url(redis_url))
+    story_actions.correct(store, story_id, "dev-editor", correction, timeline=timeline)
     _login(client)
     page = client.get(f"/editor/stories/{story_id}").text
     assert "<h1>Soyuz crew lands</h1>" in page

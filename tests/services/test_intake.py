@@ -18,8 +18,10 @@ def sent() -> list[tuple[str, tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def client(store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]]) -> TestClient:
-    settings = Settings(dev_mode=True, max_payload_bytes=1000)
+def client(
+    store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]], redis_url: str
+) -> TestClient:
+    settings = Settings(dev_mode=True, max_payload_bytes=1000, redis_url=redis_url)
     app = create_app(settings, store, enqueue=lambda task, *args: sent.append((task, args)))
     return TestClient(app)
 

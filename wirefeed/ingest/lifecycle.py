@@ -12,6 +12,7 @@ from datetime import datetime
 from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.ingest.near_duplicates import NearDuplicateIndex
 from wirefeed.model import TAG_FIELDS, Creator, PubStatus, Story
+from wirefeed.progress import Timeline
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,5 @@ class Lifecycle:
 
     embargoes: EmbargoSchedule | None = None
     duplicates: NearDuplicateIndex | None = None
+    # Each story's steps, for the editor's timeline (wirefeed.progress).
+    timeline: Timeline | None = None

@@ -14,7 +14,6 @@ from wirefeed.intake.parsers import ParseError, RawItem, parse
 from wirefeed.intake.quarantine import get_record, quarantine, release
 from wirefeed.layout import raw_key as raw_key_for
 from wirefeed.model import Story, utcnow
-from wirefeed.progress import Stage, record_stage
 from wirefeed.storage import BlobStore, NotFound
 
 
@@ -76,14 +75,14 @@ def parse_or_quarantine(store: BlobStore, key: str, item: RawItem) -> Story:
 
 
 def receive(store: BlobStore, item: RawItem) -> Receipt:
-    """Intake: keep the payload, check that it parses, and note the story as received.
+    """Intake: keep the payload and check that it parses.
 
     The payload is stored before anything else, so even an item that fails to parse is
-    kept (and quarantined, raising Quarantined) rather than lost.
+    kept (and quarantined, raising Quarantined) rather than lost. The stored payload is
+    the record that it arrived (when, in its metadata); nothing else is written.
     """
     key = store_raw(store, item)
     story = parse_or_quarantine(store, key, item)
-    record_stage(store, story.id, Stage.received, raw_key=key)
     return Receipt(story_id=story.id, raw_key=key)
 
 

@@ -1,27 +1,29 @@
 """The reconciler: restart every story the bucket knows about but the queues forgot.
 
 The bucket is the source of truth. Every payload is kept at ``raw/{sha256}`` before it
-is queued, and every story's stage at ``state/stories/{id}.json``; Redis only holds
-work in flight. So after Redis lost messages (a restart without persistence, a flush,
-a crash between a write and an enqueue), comparing the two listings tells what to
-redo:
+is queued, and every story's progress travels with it (``wirefeed.progress``); Redis
+only holds work in flight and the timelines. So after Redis lost messages (a restart
+without persistence, a flush, a crash between a write and an enqueue), comparing the
+listings tells what to redo:
 
-- a raw payload that no story state records (and that is not quarantined) → ingest it;
-- a payload a story received but ingest never dealt with → ingest it, whatever stage
-  the story has reached since: a newer version whose message was lost while an older
-  one went on to be published must not stay lost;
+- a payload that no story names as applied, that ingest did not mark as set aside
+  (ignored, held under embargo) and that is not quarantined → ingest it, whatever
+  stage its story has reached since: a newer version whose message was lost while an
+  older one went on to be published must not stay lost;
 - a story stuck in ``parsed`` → enrich it;
-- a story stuck in ``enriched`` (published to no feed yet, or its feed marks lost)
-  → publish it again, which marks its feeds for a render.
+- a story ``enriched`` or ``edited`` whose publication no timeline records → publish
+  it again, which marks its feeds for a render (idempotent: unchanged feeds are not
+  uploaded).
 
 Every step is idempotent, so redoing work that was merely slow costs time, not
-correctness; ``min_age_s`` keeps the reconciler off stories still in flight.
+correctness; ``min_age_s`` keeps the reconciler off stories still in flight, and
+``horizon_s`` off stories that stopped moving long ago (earlier passes saw them).
 
 Passes are incremental. A pass lists the prefixes (one request per thousand keys) and
-reads only the states whose ETag changed since the last pass; what it learnt (each
-state's ETag, the unfinished stories, the payloads states record) is kept in Redis as
-the cursor of the next pass. Without a cursor (the first pass, or Redis lost it) the
-pass reads every state, which is also what recovery after losing Redis needs.
+reads (HEAD) only the stories whose ETag changed since the last pass; what it learnt
+(each story's ETag, the unfinished stories, the payloads stories name) is kept in
+Redis as the cursor of the next pass. Without a cursor (the first pass, or Redis lost
+it) the pass reads every story, which is also what recovery after losing Redis needs.
 """
 
 from __future__ import annotations
@@ -37,15 +39,23 @@ import structlog
 
 from wirefeed import metrics
 from wirefeed.intake.quarantine import record_id_for
-from wirefeed.layout import state_key
+from wirefeed.layout import EMBARGO_PREFIX, IGNORED_PREFIX, story_key
 from wirefeed.lease import lease
 from wirefeed.messages import PIPELINE_QUEUES
-from wirefeed.progress import Stage, StoryState, load_state
+from wirefeed.progress import (
+    Progress,
+    Stage,
+    StoryState,
+    Timeline,
+    derive,
+    load_progress,
+    payload_digest,
+)
 from wirefeed.storage import BlobStore, NotFound
 
 # Held stories are released by the embargo sweep, not by the reconciler.
 FINAL_STAGES = frozenset({Stage.published, Stage.quarantined, Stage.held, Stage.duplicate})
-_STATE_PREFIX = state_key("")[: -len(".json")]
+_STORY_PREFIX = story_key("")[: -len(".json")]
 
 # Which task restarts a story from each unfinished stage, and what it is given.
 STEP_TASKS = {
@@ -55,7 +65,7 @@ STEP_TASKS = {
 }
 # An editor's change whose publication was lost (a kill above all) is published again.
 _NEXT_STEP = {Stage.parsed: "enrich", Stage.enriched: "publish", Stage.edited: "publish"}
-# States read at once: enough to finish a full pass quickly, few enough that the pass
+# Stories read at once: enough to finish a full pass quickly, few enough that the pass
 # takes a small share of the S3 endpoint the pipeline is using at the same time.
 READ_THREADS = 4
 
@@ -72,8 +82,8 @@ class RecoveryPlan:
     publish: list[str] = field(default_factory=list)
     raw_objects: int = 0
     stories: int = 0
-    # States read in this pass (all of them on a full pass, the changed ones otherwise).
-    states_read: int = 0
+    # Stories read in this pass (all of them on a full pass, the changed ones otherwise).
+    stories_read: int = 0
     full_pass: bool = True
 
     def steps(self) -> dict[str, list[str]]:
@@ -91,37 +101,35 @@ class Unfinished:
     """What the reconciler keeps of a story that may need a step redone."""
 
     stage: Stage
-    changed: datetime | None
-    # Payloads the story received that ingest has not dealt with.
-    unsettled: tuple[str, ...] = ()
+    at: datetime
+    version: str
 
     @classmethod
-    def of(cls, state: StoryState) -> Unfinished | None:
-        """The summary of a state, or None when nothing about it can need redoing."""
-        ingested = set(state.ingested_keys)
-        unsettled = tuple(k for k in state.raw_keys if k not in ingested)
-        if state.stage not in _NEXT_STEP and not unsettled:
+    def of(cls, progress: Progress) -> Unfinished | None:
+        """The summary of a story's progress, or None when no step can need redoing."""
+        if progress.stage not in _NEXT_STEP:
             return None
-        return cls(state.stage, state.last_change, unsettled)
+        return cls(progress.stage, progress.at, progress.version)
+
+    def progress(self) -> Progress:
+        return Progress(stage=self.stage, at=self.at, version=self.version)
 
     def dump(self) -> str:
-        changed = self.changed.isoformat() if self.changed else None
-        return json.dumps({"stage": self.stage, "changed": changed, "unsettled": self.unsettled})
+        return json.dumps({"stage": self.stage, "at": self.at.isoformat(), "v": self.version})
 
     @classmethod
     def load(cls, text: str | bytes) -> Unfinished:
         data = json.loads(text)
-        changed = datetime.fromisoformat(data["changed"]) if data["changed"] else None
-        return cls(Stage(data["stage"]), changed, tuple(data["unsettled"]))
+        return cls(Stage(data["stage"]), datetime.fromisoformat(data["at"]), data["v"])
 
 
 @dataclass
 class Snapshot:
-    """What a pass learnt of the story states: enough to plan without reading them again."""
+    """What a pass learnt of the stories: enough to plan without reading them again."""
 
-    etags: dict[str, str] = field(default_factory=dict)  # state key → ETag read
+    etags: dict[str, str] = field(default_factory=dict)  # story key → ETag read
     unfinished: dict[str, Unfinished] = field(default_factory=dict)  # story id → summary
-    recorded: set[str] = field(default_factory=set)  # raw keys some state records
+    recorded: set[str] = field(default_factory=set)  # digests of payloads stories name
 
 
 @dataclass
@@ -190,82 +198,120 @@ def _text(value: str | bytes) -> str:
 
 
 def _story_id(key: str) -> str:
-    return key[len(_STATE_PREFIX) : -len(".json")]
+    return key[len(_STORY_PREFIX) : -len(".json")]
 
 
-def _read_state(store: BlobStore, key: str) -> tuple[StoryState, str] | None:
+def _read(store: BlobStore, key: str) -> tuple[Progress | None, str] | None:
     try:
-        blob = store.get(key)
+        blob = store.head(key)
     except NotFound:
         return None
-    return StoryState.model_validate_json(blob.body), blob.etag
+    return Progress.from_metadata(blob.metadata), blob.etag
 
 
-def load_states(store: BlobStore, threads: int = 16) -> list[StoryState]:
-    """Every story state, listed once and read concurrently."""
-    ids = [_story_id(key) for key in store.list(_STATE_PREFIX)]
+def load_states(
+    store: BlobStore, timeline: Timeline | None = None, threads: int = 16
+) -> list[StoryState]:
+    """Every story's state: the stories listed once, their progress read concurrently."""
+    ids = [_story_id(key) for key in store.list(_STORY_PREFIX)]
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        states = pool.map(lambda story_id: load_state(store, story_id), ids)
-        return [state for state in states if state is not None]
+        progress = list(pool.map(lambda story_id: load_progress(store, story_id), ids))
+    histories = timeline.histories(ids) if timeline is not None else {}
+    states = (derive(i, p, histories.get(i, [])) for i, p in zip(ids, progress, strict=True))
+    return [state for state in states if state is not None]
 
 
 def _refresh(store: BlobStore, snapshot: Snapshot | None) -> tuple[Snapshot, _Changes, int]:
-    """Bring the snapshot up to date, reading only the states whose ETag changed.
+    """Bring the snapshot up to date, reading only the stories whose ETag changed.
 
-    Returns the new snapshot, the changes to save, and how many states were read.
+    Returns the new snapshot, the changes to save, and how many stories were read.
     """
     before = snapshot or Snapshot()
-    listed = {item.key: item.etag for item in store.listing(_STATE_PREFIX)}
+    listed = {item.key: item.etag for item in store.listing(_STORY_PREFIX)}
     stale = [key for key, etag in listed.items() if before.etags.get(key) != etag]
     changes = _Changes(gone=[key for key in before.etags if key not in listed])
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        read = list(pool.map(lambda key: (key, _read_state(store, key)), stale))
+        read = list(pool.map(lambda key: (key, _read(store, key)), stale))
     after = Snapshot(dict(before.etags), dict(before.unfinished), before.recorded)
     for key in changes.gone:
         del after.etags[key]
-        story_id = _story_id(key)
-        if after.unfinished.pop(story_id, None) is not None:
-            changes.finished.append(story_id)
+        if after.unfinished.pop(_story_id(key), None) is not None:
+            changes.finished.append(_story_id(key))
     for key, found in read:
         if found is None:  # deleted between the listing and the read
             continue
-        state, etag = found
+        progress, etag = found
+        story_id = _story_id(key)
         after.etags[key] = changes.etags[key] = etag
-        new_keys = set(state.raw_keys) - after.recorded
-        after.recorded |= new_keys
-        changes.recorded |= new_keys
-        summary = Unfinished.of(state)
+        summary = Unfinished.of(progress) if progress is not None else None
+        if progress is not None:
+            named = {payload_digest(progress.raw)} if progress.raw else set()
+            new = (named | set(progress.earlier)) - after.recorded
+            after.recorded |= new
+            changes.recorded |= new
         if summary is not None:
-            after.unfinished[state.story_id] = changes.unfinished[state.story_id] = summary
-        elif after.unfinished.pop(state.story_id, None) is not None:
-            changes.finished.append(state.story_id)
+            after.unfinished[story_id] = changes.unfinished[story_id] = summary
+        elif after.unfinished.pop(story_id, None) is not None:
+            changes.finished.append(story_id)
     return after, changes, len(stale)
 
 
+def _published(timeline: Timeline | None, candidates: dict[str, Unfinished]) -> set[str]:
+    """Which of the candidates a timeline shows published at their current version."""
+    if timeline is None or not candidates:
+        return set()
+    try:
+        histories = timeline.histories(candidates)
+    except redis.RedisError:
+        return set()
+    return {
+        story_id
+        for story_id, summary in candidates.items()
+        if (state := derive(story_id, summary.progress(), histories[story_id])) is not None
+        and state.stage is Stage.published
+    }
+
+
 def _plan(
-    store: BlobStore, snapshot: Snapshot, cutoff: datetime, plan: RecoveryPlan
+    store: BlobStore,
+    snapshot: Snapshot,
+    changes: _Changes,
+    timeline: Timeline | None,
+    cutoff: datetime,
+    horizon: datetime,
+    plan: RecoveryPlan,
 ) -> RecoveryPlan:
     raw = {item.key: item.last_modified for item in store.listing("raw/")}
+    set_aside = {key.rsplit("/", 1)[-1].removesuffix(".json")[:16]
+                 for prefix in (IGNORED_PREFIX, EMBARGO_PREFIX)
+                 for key in store.list(prefix)}  # fmt: skip
     quarantined = {key.removeprefix("quarantine/").removesuffix(".json")
                    for key in store.list("quarantine/")}  # fmt: skip
     plan.raw_objects, plan.stories = len(raw), len(snapshot.etags)
-    ingest: set[str] = set()
-    for story_id, story in snapshot.unfinished.items():
-        if story.changed is not None and story.changed > cutoff:
-            continue
-        ingest.update(k for k in story.unsettled if k in raw)
-        if story.stage in _NEXT_STEP:
-            getattr(plan, _NEXT_STEP[story.stage]).append(story_id)
-    # A payload no state records lost its message before intake noted it; one that
-    # arrived within the minimum age may just be on its way.
-    ingest.update(
+    due = {
+        story_id: summary
+        for story_id, summary in snapshot.unfinished.items()
+        if horizon <= summary.at <= cutoff
+    }
+    waiting = {s: u for s, u in due.items() if _NEXT_STEP[u.stage] == "publish"}
+    for story_id in _published(timeline, waiting):
+        # Published since: nothing left to redo, and nothing to look at next time.
+        del snapshot.unfinished[story_id]
+        changes.unfinished.pop(story_id, None)
+        changes.finished.append(story_id)
+        del due[story_id]
+    for story_id, summary in due.items():
+        getattr(plan, _NEXT_STEP[summary.stage]).append(story_id)
+    # A payload no story names and ingest did not set aside lost its message (or
+    # ingest died on it); one that arrived within the minimum age may be on its way.
+    known = snapshot.recorded | set_aside
+    plan.ingest = sorted(
         key
         for key, stored_at in raw.items()
-        if key not in snapshot.recorded
+        if payload_digest(key) not in known
         and record_id_for(key) not in quarantined
         and (stored_at is None or stored_at <= cutoff)
     )
-    plan.ingest = sorted(ingest)
     plan.enrich.sort()
     plan.publish.sort()
     return plan
@@ -275,18 +321,26 @@ def plan_recovery(
     store: BlobStore,
     *,
     min_age_s: float = 0,
+    horizon_s: float | None = None,
     now: datetime | None = None,
     cursor: Cursor | None = None,
+    timeline: Timeline | None = None,
 ) -> RecoveryPlan:
-    """Compare the raw payloads with the story states and list the work to redo.
+    """Compare the payloads with the stories' progress and list the work to redo.
 
-    With a ``cursor`` only the states that changed since its last pass are read, and
-    the cursor moves on; without one (or with an empty one) every state is read.
+    With a ``cursor`` only the stories that changed since its last pass are read, and
+    the cursor moves on; without one (or with an empty one) every story is read.
+    Publication is looked up in the ``timeline``; without one, every enriched or
+    edited story older than ``min_age_s`` (and younger than ``horizon_s``) is
+    published again.
     """
-    cutoff = (now or datetime.now(UTC)) - timedelta(seconds=min_age_s)
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(seconds=min_age_s)
+    horizon = now - timedelta(seconds=horizon_s) if horizon_s else datetime.min.replace(tzinfo=UTC)
     before = cursor.load() if cursor is not None else None
     snapshot, changes, read = _refresh(store, before)
-    plan = _plan(store, snapshot, cutoff, RecoveryPlan(states_read=read, full_pass=before is None))
+    plan = RecoveryPlan(stories_read=read, full_pass=before is None)
+    _plan(store, snapshot, changes, timeline, cutoff, horizon, plan)
     if cursor is not None:
         cursor.save(changes, full=before is None)
     return plan
@@ -309,7 +363,7 @@ def summary(plan: RecoveryPlan) -> dict[str, int]:
     return {
         "raw_objects": plan.raw_objects,
         "stories": plan.stories,
-        "states_read": plan.states_read,
+        "stories_read": plan.stories_read,
         "full_pass": int(plan.full_pass),
         **counts,
     }
@@ -329,6 +383,7 @@ def reconcile(
     enqueue: Enqueue,
     *,
     min_age_s: float = 0,
+    horizon_s: float | None = None,
     dry_run: bool = False,
     max_backlog: int | None = None,
 ) -> dict[str, int] | None:
@@ -347,7 +402,13 @@ def reconcile(
     with lease(client, "reconcile", ttl_s=60) as held:
         if held is None:
             return None
-        plan = plan_recovery(store, min_age_s=min_age_s, cursor=Cursor(client))
+        plan = plan_recovery(
+            store,
+            min_age_s=min_age_s,
+            horizon_s=horizon_s,
+            cursor=Cursor(client),
+            timeline=Timeline(client),
+        )
         if not dry_run:
             execute(plan, enqueue)
         counts = summary(plan)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.utils import format_datetime
 
 import structlog
 
 from wirefeed.layout import FEED_FORMATS, feed_archive_state_key, feed_document_key, feed_state_key
 from wirefeed.lease import Lease
-from wirefeed.model import utcnow
-from wirefeed.progress import Stage, StoryState, load_state, record_stage
+from wirefeed.model import Story, utcnow
+from wirefeed.progress import Stage, Timeline, start
 from wirefeed.publish.coalesce import FeedScheduler
 from wirefeed.publish.feeds import (
     FeedDocument,
@@ -26,20 +28,63 @@ from wirefeed.publish.feeds import (
 )
 from wirefeed.publish.subscriptions import FeedSpec, Subscriptions
 from wirefeed.settings import Settings
-from wirefeed.storage import BlobStore, NotFound
-from wirefeed.stories import load_story
+from wirefeed.storage import BlobStore, NotFound, until_written
+from wirefeed.stories import load_stored, load_story, save_story
 
 RENDERED_FORMATS = ("rss", "atom", "json")
 log = structlog.get_logger(__name__)
 
 
+def route(subscriptions: Subscriptions, story: Story, earlier: Iterable[str] = ()) -> list[str]:
+    """Feeds the story now belongs in, plus those it went to before (a kill or retag
+    must leave them), of the feeds that exist."""
+    wanted = subscriptions.feeds_for(story) | set(earlier)
+    return sorted(f for f in wanted if subscriptions.get(f) is not None)
+
+
 def feeds_to_update(store: BlobStore, subscriptions: Subscriptions, story_id: str) -> set[str]:
-    """Feeds the story now belongs in, plus those it was in (a kill or retag leaves them)."""
-    story = load_story(store, story_id)
-    state = load_state(store, story_id)
-    wanted = subscriptions.feeds_for(story) if story is not None else set()
-    previous = set(state.feeds) if state is not None else set()
-    return {f for f in wanted | previous if subscriptions.get(f) is not None}
+    """Feeds the story now belongs in, plus those it went to before."""
+    stored = load_stored(store, story_id)
+    if stored is None:
+        return set()
+    return set(route(subscriptions, stored.story, stored.progress.feeds if stored.progress else ()))
+
+
+def remember_feeds(store: BlobStore, story_id: str, feeds: Iterable[str]) -> None:
+    """Add feeds to those a story's progress names (so a later kill reaches them)."""
+    wanted = set(feeds)
+
+    def attempt() -> None:
+        stored = load_stored(store, story_id)
+        if stored is None:
+            return
+        progress = stored.progress or start(Stage.enriched, stored.story.version)
+        if wanted <= set(progress.feeds):
+            return
+        progress = progress.model_copy(update={"feeds": sorted(wanted | set(progress.feeds))})
+        save_story(store, stored.story, progress=progress, if_match=stored.etag)
+
+    until_written(attempt, subject=f"story {story_id}")
+
+
+def publish_story(
+    store: BlobStore, subscriptions: Subscriptions, story_id: str, timeline: Timeline | None = None
+) -> list[str]:
+    """The feeds to mark pending for a stored story, remembered with it; [] if none.
+
+    The usual path routes a story as enrichment stores it; this one serves the others
+    (recovery, a released embargo, an editor's action).
+    """
+    stored = load_stored(store, story_id)
+    if stored is None:
+        return []
+    earlier = stored.progress.feeds if stored.progress else []
+    feeds = route(subscriptions, stored.story, earlier)
+    if set(feeds) - set(earlier):
+        remember_feeds(store, story_id, feeds)
+    if not feeds and timeline is not None:
+        timeline.note(story_id, Stage.published, detail="in no feed", version=stored.story.version)
+    return feeds
 
 
 def _load_document(store: BlobStore, key: str, feed_id: str) -> FeedDocument:
@@ -75,6 +120,11 @@ class FeedUpdate:
 
     feed_id: str
     membership: dict[str, bool] = field(default_factory=dict)
+    # The version of each story the update placed, and when its payload arrived.
+    versions: dict[str, str] = field(default_factory=dict)
+    received: dict[str, datetime] = field(default_factory=dict)
+    # Stories placed in the feed that their progress does not name yet (a rebuild).
+    unrouted: list[str] = field(default_factory=list)
     uploaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     # Public URLs of current documents that changed: the topics to ping hubs about.
@@ -236,15 +286,20 @@ def _apply(
     spec: FeedSpec,
     story_ids: list[str],
     archive: _Archive,
-) -> dict[str, bool]:
-    """Put each story in the feed, its archive, or neither; return where each one is."""
-    doc, now, membership = archive.doc, utcnow(), {}
+    result: FeedUpdate,
+) -> None:
+    """Put each story in the feed, its archive, or neither; note where each one is."""
+    doc, now, membership = archive.doc, utcnow(), result.membership
     for story_id in story_ids:
-        story = load_story(store, story_id)
-        if story is None:
+        stored = load_stored(store, story_id)
+        if stored is None:
             doc.remove(story_id)
             membership[story_id] = False
             continue
+        story, progress = stored.story, stored.progress
+        result.versions[story_id] = story.version
+        if progress is not None and progress.received_at is not None:
+            result.received[story_id] = progress.received_at
         entry = entry_from_story(story, settings)
         # The first publication date stays the same across versions (ingest keeps the
         # first ``firstcreated``), so it finds an archived earlier version.
@@ -262,7 +317,8 @@ def _apply(
             for old in doc.upsert(_stored(entry), spec.size):
                 archive.add(old)
         membership[story_id] = True
-    return membership
+        if progress is None or spec.id not in progress.feeds:
+            result.unrouted.append(story_id)
 
 
 def _upload(
@@ -332,7 +388,7 @@ def update_feed(
     doc = load_feed_document(store, feed_id)
     archive = _Archive(store, doc, spec.size)
     result = FeedUpdate(feed_id=feed_id)
-    result.membership = _apply(store, settings, subscriptions, spec, story_ids, archive)
+    _apply(store, settings, subscriptions, spec, story_ids, archive, result)
     for number in archive.expire(settings.archive_pages_max):
         if held is not None:
             held.check()
@@ -375,23 +431,33 @@ def render_and_record(
     story_ids: list[str],
     *,
     rebuild: bool = False,
-) -> tuple[FeedUpdate, dict[str, StoryState]]:
+    timeline: Timeline | None = None,
+) -> FeedUpdate:
     """Bring one feed up to date under its render lease, and note it on each story.
 
     Every story the update placed or removed gets a ``published`` step naming the feed
-    A rebuild also re-applies the stories the feed holds now, uploads every document,
-    and notes only the stories whose membership changed. Returns the update and the
-    states it recorded.
+    and the version, in its timeline: the feed state itself is the durable record. A
+    rebuild also re-applies the stories the feed holds now, uploads every document, and
+    notes only the stories whose membership changed; stories it placed that their
+    progress does not name yet get the feed added there.
     """
     before = {e.story_id for e in load_feed_document(store, feed_id).entries} if rebuild else None
     wanted = sorted(set(story_ids) | (before or set()))
     update = update_feed(store, settings, subscriptions, feed_id, wanted, force=rebuild, held=held)
-    states = {}
-    for story_id, member in update.membership.items():
-        if before is None or member != (story_id in before):
-            in_feeds = {feed_id: member}
-            states[story_id] = record_stage(store, story_id, Stage.published, in_feeds=in_feeds)
-    return update, states
+    for story_id in update.unrouted:
+        remember_feeds(store, story_id, [feed_id])
+    if timeline is not None:
+        for story_id, member in update.membership.items():
+            if before is None or member != (story_id in before):
+                timeline.note(
+                    story_id,
+                    Stage.published,
+                    detail=f"{'in' if member else 'out of'} {feed_id}",
+                    version=update.versions.get(story_id),
+                    feed=feed_id,
+                    member=member,
+                )
+    return update
 
 
 def render_pending(
@@ -400,7 +466,8 @@ def render_pending(
     subscriptions: Subscriptions,
     scheduler: FeedScheduler,
     feed_id: str,
-) -> tuple[FeedUpdate, dict[str, StoryState]] | None:
+    timeline: Timeline | None = None,
+) -> FeedUpdate | None:
     """Render the stories pending on a feed, once; None when another render holds it.
 
     The pending stories are forgotten only after their feed was written, so a render
@@ -411,7 +478,9 @@ def render_pending(
             return None
         story_ids = scheduler.begin(feed_id)
         if not story_ids:
-            return FeedUpdate(feed_id=feed_id), {}
-        rendered = render_and_record(store, settings, subscriptions, held, feed_id, story_ids)
+            return FeedUpdate(feed_id=feed_id)
+        update = render_and_record(
+            store, settings, subscriptions, held, feed_id, story_ids, timeline=timeline
+        )
         scheduler.done(feed_id, story_ids)
-    return rendered
+    return update

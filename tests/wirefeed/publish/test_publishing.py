@@ -14,7 +14,7 @@ from wirefeed import stories
 from wirefeed.layout import feed_archive_state_key, feed_state_key
 from wirefeed.lease import LeaseLost
 from wirefeed.model import Body, Headline, PubStatus, Story, Tag
-from wirefeed.progress import Stage, load_state, record_stage
+from wirefeed.progress import load_progress, load_state
 from wirefeed.publish.coalesce import FeedScheduler
 from wirefeed.publish.publishing import (
     BODIES,
@@ -22,6 +22,7 @@ from wirefeed.publish.publishing import (
     feeds_to_update,
     load_archive_page,
     load_feed_document,
+    remember_feeds,
     render_and_record,
     render_pending,
     update_feed,
@@ -51,7 +52,9 @@ def put_story(store: MemoryStore, n: int, **fields: Any) -> Story:
     }
     values.update(fields)
     story = Story(**values)
-    stories.save_story(store, story)
+    # As the pipeline's writers do, a new version carries the stored progress over.
+    stored = stories.load_stored(store, story.id)
+    stories.save_story(store, story, progress=stored.progress if stored else None)
     return story
 
 
@@ -75,7 +78,7 @@ def test_a_story_goes_to_the_feeds_it_matches_and_stays_listed_after_a_retag(
     subs = subscriptions()
     put_story(store, 1, subjects=[Tag(name="football", literal="subj:15054000")])
     assert feeds_to_update(store, subs, "s1") == {"all", "sport", "acme-private"}
-    record_stage(store, "s1", Stage.published, in_feeds={"sport": True})
+    remember_feeds(store, "s1", ["sport"])  # published there
     put_story(store, 1, version="2", subjects=[])
     assert feeds_to_update(store, subs, "s1") == {"all", "sport", "acme-private"}
     update = update_feed(store, Settings(), subs, "sport", ["s1"])
@@ -278,8 +281,9 @@ def test_a_render_whose_lease_was_lost_writes_nothing(
     assert not any(key.startswith("feeds/") for key in store.list(""))
     assert load_state(store, "s1") is None
     # The story stays pending, so the next render publishes it.
-    rendered = render_pending(store, settings, subscriptions(), scheduler, "all")
-    assert rendered is not None
-    update, states = rendered
-    assert update.membership == {"s1": True} and states["s1"].feeds == ["all"]
+    update = render_pending(store, settings, subscriptions(), scheduler, "all")
+    assert update is not None and update.membership == {"s1": True}
+    # The story's progress now names the feed, so a kill will reach it.
+    progress = load_progress(store, "s1")
+    assert progress is not None and progress.feeds == ["all"]
     assert scheduler.begin("all") == []
