@@ -42,7 +42,7 @@ from wirefeed.messages import PIPELINE_QUEUES
 from wirefeed.progress import Stage, StoryState, Timeline, load_state
 from wirefeed.publish.publishing import load_archive_page, load_feed_document
 from wirefeed.settings import Settings
-from wirefeed.storage import S3Store, StorageUnavailable
+from wirefeed.storage import S3Store, StorageUnavailable, honours_conditional_writes
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -442,6 +442,7 @@ def _endpoint_rows(results: dict[str, Any], run: dict[str, Any]) -> dict[str, st
         ),
         "kills": f"median {statistics.median(kills):.2f} s, max {max(kills):.2f} s",
         "rss": ", ".join(f"{q} {mb:.0f} MB" for q, mb in run["peak_rss_mb"].items()),
+        "conditional": "yes" if run["conditional_writes"] else "no (ignored)",
     }
 
 
@@ -462,6 +463,7 @@ _ROWS = (
      "reads only what changed"),
     ("kills", "Kill propagation (10 kills)", "≤ 2 s"),
     ("rss", "Peak RSS per worker", ""),
+    ("conditional", "Conditional writes (If-Match) honoured", "yes, for correctness"),
 )  # fmt: skip
 
 
@@ -528,6 +530,8 @@ def endpoint_run(args: argparse.Namespace, server: str, payloads: list[bytes]) -
     try:
         print(f"[{server}] S3 endpoint ceiling…", flush=True)
         run["s3_ceiling"] = s3_ceiling(stack)
+        store = S3Store(Settings.from_env(stack.env()), client=s3_client(stack))
+        run["conditional_writes"] = honours_conditional_writes(store)
         print(f"[{server}] full pipeline with tagging off…", flush=True)
         run["tagging_off"] = pipeline_run(stack, stories(args.stories, seed=13), rate=None)
         print(f"[{server}] render cost as the archive grows…", flush=True)

@@ -74,6 +74,20 @@ def until_written(
     raise KeptChanging(f"{subject} kept changing; gave up after {attempts} attempts")
 
 
+def honours_conditional_writes(store: BlobStore, key: str = "state/probe/conditional") -> bool:
+    """Whether the endpoint refuses a write whose ``If-Match`` names a wrong ETag.
+
+    Wirefeed's read-modify-writes rely on it (AWS S3, MinIO and moto honour it;
+    s3rver ignores it, so there concurrent writers of one object overwrite each other).
+    """
+    store.put(key, b"probe", content_type="text/plain")
+    try:
+        store.put(key, b"probe", content_type="text/plain", if_match='"not-the-etag"')
+    except PreconditionFailed:
+        return True
+    return False
+
+
 @dataclass(frozen=True)
 class Blob:
     """An object's bytes and the headers that travel with it."""
