@@ -45,8 +45,8 @@ def _holding(store: S3Store, feed_id: str, story_id: str, page: int | None) -> l
     found = []
     for key in keys:
         body = store.get(key).body
-        # Rendered documents are read as a reader would; state documents (entries and the
-        # archive map) as bytes, so any mention counts.
+        # Rendered documents are read as a reader would; state documents (entries) as
+        # bytes, so any mention counts.
         if key.startswith("state/"):
             named = story_id.encode() in body
         else:
@@ -105,13 +105,9 @@ def test_a_story_killed_in_three_partner_feeds_leaves_them_and_their_archives(
     assert "kill-all" not in archived, "the big feed keeps the story in its current document"
     for feed_id in feeds:
         page = archived.get(feed_id)
-        # Archived: on its page in every format and named by the feed's state only (its
-        # archive map); otherwise in every current document.
-        expected = (
-            [feed_state_key(feed_id), *_document_keys(feed_id, page)]
-            if page
-            else _document_keys(feed_id, None)
-        )
+        # Archived: on its page in every format and in the page's state (the feed's own
+        # state keeps only the spans of its pages); otherwise in every current document.
+        expected = _document_keys(feed_id, page) if page else _document_keys(feed_id, None)
         assert _holding(stack_store, feed_id, story_id, page) == expected, feed_id
 
     kill = api.post(f"/v1/editor/stories/{story_id}/kill", json={"reason": "Legal: test kill"})
