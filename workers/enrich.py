@@ -1,4 +1,4 @@
-"""Queue ``enrich``: tag the current version of a story."""
+"""Queue ``enrich``: tag the current version of a story, route it, mark its feeds."""
 
 from __future__ import annotations
 
