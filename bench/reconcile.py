@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from hashlib import sha256
 from typing import Any
 
 import redis
@@ -20,6 +21,7 @@ from prometheus_client import REGISTRY
 
 from wirefeed.intake.parsers import RawItem, parse
 from wirefeed.intake.receiving import store_raw
+from wirefeed.layout import raw_key
 from wirefeed.ops.reconcile import Cursor, plan_recovery
 from wirefeed.progress import Stage, Timeline, start
 from wirefeed.storage import BlobStore
@@ -44,7 +46,7 @@ def _write_story(store: BlobStore, timeline: Timeline, number: int, moved: bool 
         source="bench",
         received_at=datetime.now(UTC) - timedelta(hours=1),
     )
-    key = store_raw(store, item) if not moved else None
+    key = store_raw(store, item) if not moved else raw_key(sha256(item.payload).hexdigest())
     story = parse(item)
     progress = start(Stage.enriched, story.version, raw=key, received_at=item.received_at)
     progress = progress.model_copy(update={"at": item.received_at, "feeds": ["all"]})

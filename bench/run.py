@@ -145,12 +145,14 @@ def engine_ceiling(stack: LocalStack, chains: int) -> float:
 
     client = redis.Redis.from_url(stack.redis_url)
     try:
-        noop_app.conf.broker_url = stack.redis_url
         for warmup in (True, False):
             count = 100 if warmup else chains
             client.set(DONE_KEY, 0)
             started = time.perf_counter()
-            with noop_app.producer_or_acquire() as producer:
+            # A connection to this stack's broker: the app's pool would keep the first
+            # stack's, and each endpoint gets a stack of its own.
+            with noop_app.connection_for_write(stack.redis_url) as connection:
+                producer = noop_app.amqp.Producer(connection)
                 for number in range(count):
                     noop_app.send_task("noop-a.step", args=[number], producer=producer)
             wait(partial(chains_done, client, count), 300, "no-op chains")
