@@ -28,6 +28,7 @@ from typing import Any
 import boto3
 import httpx
 import redis
+from pydantic import ValidationError
 
 from bench import matching
 from bench import reconcile as reconcile_bench
@@ -87,8 +88,10 @@ def wait(check: Callable[[], bool], timeout: float, what: str, interval: float =
         try:
             if check():
                 return
-        except StorageUnavailable:
-            pass  # a read that raced a write (s3rver breaks it off): poll again
+        except (StorageUnavailable, ValidationError):
+            # A read that raced a write: s3rver does not replace objects atomically, and
+            # breaks the read off or serves part of the new bytes. Poll again.
+            pass
         time.sleep(interval)
     raise TimeoutError(f"{what} not done within {timeout:.0f}s")
 
