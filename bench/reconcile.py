@@ -24,7 +24,7 @@ from wirefeed.intake.receiving import store_raw
 from wirefeed.layout import raw_key
 from wirefeed.ops.reconcile import Cursor, plan_recovery
 from wirefeed.progress import Stage, Timeline, start
-from wirefeed.storage import BlobStore
+from wirefeed.storage import BlobStore, StorageUnavailable
 from wirefeed.stories import save_story
 
 
@@ -64,7 +64,15 @@ def fill(store: BlobStore, timeline: Timeline, first: int, count: int) -> None:
 
 def _pass(store: BlobStore, cursor: Cursor, timeline: Timeline) -> dict[str, Any]:
     before, started = requests_made(), time.perf_counter()
-    plan = plan_recovery(store, min_age_s=120, cursor=cursor, timeline=timeline)
+    for attempt in range(3):
+        try:
+            plan = plan_recovery(store, min_age_s=120, cursor=cursor, timeline=timeline)
+            break
+        except StorageUnavailable:
+            # s3rver fails a listing now and then while objects are written; the
+            # periodic reconciler would simply run again. The retries are counted in.
+            if attempt == 2:
+                raise
     return {
         "seconds": time.perf_counter() - started,
         "requests": requests_made() - before,

@@ -512,9 +512,10 @@ def update_readme(text: str) -> None:
     README.write_text(readme)
 
 
-def endpoint_run(args: argparse.Namespace, server: str, payloads: list[bytes]) -> dict[str, Any]:
-    """Every stack-bound measurement on one S3 endpoint."""
-    run: dict[str, Any] = {}
+def endpoint_run(
+    args: argparse.Namespace, server: str, payloads: list[bytes], run: dict[str, Any]
+) -> None:
+    """Every stack-bound measurement on one S3 endpoint, filled into ``run`` as it goes."""
     run_dir = args.run_dir / server
     stack = start_stack(run_dir / "tagging-on", STACK_ENV, server)
     try:
@@ -554,7 +555,6 @@ def endpoint_run(args: argparse.Namespace, server: str, payloads: list[bytes]) -
         stack.stop()
     for name in ("pipeline", "half_load", "tagging_off"):
         run[name].pop("ids")
-    return run
 
 
 def side_store(stack: LocalStack, bucket: str) -> S3Store:
@@ -595,9 +595,12 @@ def main() -> None:
     servers = ["external"] if os.environ.get("BENCH_S3_ENDPOINT_URL") else args.endpoints.split(",")
     results["endpoints"] = {}
     for server in servers:
-        results["endpoints"][server] = endpoint_run(args, server, payloads)
-        # Written after each endpoint, so a failure later keeps what was measured.
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        results["endpoints"][server] = {}
+        try:
+            endpoint_run(args, server, payloads, results["endpoints"][server])
+        finally:
+            # Written as each endpoint ends, so a failure keeps what was measured.
+            RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     text = table(results)
     update_readme(text)
     print(text)
