@@ -4,8 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e chaos clean redis chromium install bench bench-quick bench-tagging \
-	validate-feeds fuzz
+.PHONY: run test lint unit e2e chaos clean redis chromium s3rver install bench bench-quick \
+	bench-tagging validate-feeds fuzz
 
 $(STAMP): pyproject.toml requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,12 +51,17 @@ chaos: install redis
 clean:
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache
 
+# s3rver (npm, with Debian's nodejs when missing): the benchmark's second S3 endpoint.
+s3rver:
+	@bash infra/ensure-s3rver.sh
+
 # Benchmarks print figures and ratios and write them into README; never timed tests.
-bench: install redis
+# Each runs on moto and on s3rver, side by side.
+bench: install redis s3rver
 	$(BIN)/python -m bench.run
 
-bench-quick: install redis
-	$(BIN)/python -m bench.run --stories 150 --chains 1000
+bench-quick: install redis s3rver
+	$(BIN)/python -m bench.run --stories 150 --chains 1000 --archive-pages 5
 
 # Tagging quality (precision/recall/F1, topic accuracy) on bench/tagging-eval.jsonl,
 # throughput and memory; writes the README's tagging table. Add ARGS=--errors to list

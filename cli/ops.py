@@ -84,6 +84,7 @@ def reconcile(
         redis.Redis.from_url(settings.redis_url),
         enqueue,
         min_age_s=min_age,
+        horizon_s=settings.reconcile_horizon_s,
         dry_run=dry_run,
     )
     if counts is None:

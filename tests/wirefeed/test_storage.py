@@ -10,6 +10,7 @@ from wirefeed.storage import (
     NotFound,
     PreconditionFailed,
     etag_of,
+    honours_conditional_writes,
     until_written,
 )
 
@@ -82,3 +83,7 @@ def test_until_written_gives_up_with_a_reason_that_is_not_a_lost_race() -> None:
         until_written(always_beaten, subject="busy", attempts=3)
     assert not isinstance(raised.value, PreconditionFailed)
     assert store.get("busy").body == b"0!!!"
+
+
+def test_the_memory_store_honours_conditional_writes() -> None:
+    assert honours_conditional_writes(MemoryStore())
