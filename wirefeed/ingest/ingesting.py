@@ -50,21 +50,22 @@ class IngestOutcome:
         return self.action is not Action.ignore
 
 
-def _duplicate_of(stored: StoredStory | None, story: Story, lifecycle: Lifecycle) -> str | None:
-    """The original this story repeats, when it is a near-duplicate (and index it if not).
+def _duplicate_of(
+    stored: StoredStory | None, story: Story, lifecycle: Lifecycle
+) -> tuple[str | None, int | None]:
+    """The original this story repeats, when it is a near-duplicate, and otherwise the
+    fingerprint to index once the story is stored.
 
     Only a story's first version is compared; later versions stay what the first was.
     """
     if stored is not None:
-        return stored.progress.duplicate_of if stored.progress is not None else None
+        return (stored.progress.duplicate_of if stored.progress is not None else None), None
     index = lifecycle.duplicates
     value = fingerprint(story) if index is not None and story.is_live else None
     if index is None or value is None:
-        return None
+        return None, None
     original = index.find(story.id, value)
-    if original is None:
-        index.add(story.id, value)
-    return original
+    return original, (value if original is None else None)
 
 
 def _note(lifecycle: Lifecycle, story_id: str, stage: Stage, detail: str | None) -> None:
@@ -115,9 +116,16 @@ def ingest(
     item = load_raw(store, key)
     story = parse_or_quarantine(store, key, item, budget)
     held = is_held(story, now or utcnow()) and lifecycle.embargoes is not None
+    # Most payloads are a story's first version. The first attempt assumes so and
+    # creates the story without reading it (If-None-Match): if the story exists, the
+    # create fails and the next attempt reads it. A held version, or one that would not
+    # make a first version, is decided against what is stored from the start.
+    assume_new = not held and decide(story, None).accept
 
     def attempt() -> IngestOutcome:
-        stored = load_stored(store, story.id)
+        nonlocal assume_new
+        stored = None if assume_new else load_stored(store, story.id)
+        assume_new = False
         current = stored.story if stored is not None else None
         decision = decide(story, current)
         if not decision.accept:
@@ -125,7 +133,7 @@ def ingest(
             return IngestOutcome(story.id, Action.ignore, decision.reason)
         if held:
             return _hold(story, key, lifecycle)
-        original = _duplicate_of(stored, story, lifecycle)
+        original, to_index = _duplicate_of(stored, story, lifecycle)
         stage = Stage.duplicate if original is not None else Stage.parsed
         before = stored.progress if stored is not None else None
         if before is not None:
@@ -147,6 +155,8 @@ def ingest(
             if_match=stored.etag if stored else None,
             if_none_match=stored is None,
         )
+        if to_index is not None and lifecycle.duplicates is not None:
+            lifecycle.duplicates.add(story.id, to_index)
         if original is not None:
             detail = f"near-duplicate of {original}"
             _note(lifecycle, story.id, Stage.duplicate, detail)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import redis
@@ -17,6 +18,7 @@ from wirefeed.ingest.lifecycle import Decision, Lifecycle, decide
 from wirefeed.ingest.near_duplicates import NearDuplicateIndex, distance, fingerprint
 from wirefeed.intake import receiving
 from wirefeed.intake.parsers import RawItem
+from wirefeed.layout import story_key
 from wirefeed.model import Body, Creator, Headline, PubStatus, Story, Tag
 from wirefeed.progress import Stage, Timeline, ignored_payloads, load_state
 from wirefeed.storage import MemoryStore
@@ -307,3 +309,27 @@ def test_a_resent_copy_leaves_a_published_story_published(redis_client: redis.Re
     assert state.history[-1].detail is not None and "ignored" in state.history[-1].detail
     # The marker tells recovery the copy was dealt with.
     assert ignored_payloads(store, first.story_id) == [again.raw_key]
+
+
+def test_a_first_version_is_created_without_reading_the_story_first() -> None:
+    store = MemoryStore()
+    first = receiving.receive(store, item(ninjs(1)))
+    reads: list[str] = []
+    get = store.get
+
+    def counting_get(key: str) -> Any:
+        if key == story_key(first.story_id):
+            reads.append(key)
+        return get(key)
+
+    store.get = counting_get  # type: ignore[method-assign]
+    ingesting.ingest(store, first.raw_key)
+    assert reads == []
+    # A later version finds the story there (its create fails) and is applied over it.
+    second = receiving.receive(store, item(ninjs(2, minutes=5)))
+    assert ingesting.ingest(store, second.raw_key).action is ingesting.Action.enrich
+    assert len(reads) == 1
+    current = stories.load_story(store, first.story_id)
+    assert current is not None and current.version == "2"
+    # The same payload delivered twice is ignored, as before.
+    assert ingesting.ingest(store, second.raw_key).action is ingesting.Action.ignore
