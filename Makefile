@@ -49,9 +49,10 @@ redis:
 chromium:
 	@bash infra/ensure-chromium.sh
 
-# s3rver (npm) for the end-to-end test against an S3 implementation other than moto.
-s3rver: install
-	@bash infra/ensure-s3rver.sh $(VENV)/node
+# s3rver (npm, with Debian's nodejs when missing), into .run/s3rver: the end-to-end test
+# against an S3 implementation other than moto, and the benchmark's second S3 endpoint.
+s3rver:
+	@bash infra/ensure-s3rver.sh
 
 run: install redis
 	WIREFEED_DEV_MODE=1 $(BIN)/wirefeed stack up --samples samples
@@ -81,11 +82,12 @@ clean:
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache
 
 # Benchmarks print figures and ratios and write them into README; never timed tests.
-bench: install redis
+# Each runs on moto and on s3rver, side by side.
+bench: install redis s3rver
 	$(BIN)/python -m bench.run
 
-bench-quick: install redis
-	$(BIN)/python -m bench.run --stories 150 --chains 1000
+bench-quick: install redis s3rver
+	$(BIN)/python -m bench.run --stories 150 --chains 1000 --archive-pages 5
 
 # Tagging quality (precision/recall/F1, topic accuracy) on bench/tagging-eval.jsonl,
 # throughput and memory; writes the README's tagging table. Add ARGS=--errors to list

@@ -16,8 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,6 +24,7 @@ from urllib.parse import urlparse
 import boto3
 import httpx
 import redis
+from botocore.config import Config
 
 from cli import devenv
 from wirefeed.editor.users import dev_tokens
@@ -46,27 +46,10 @@ POOLS: Mapping[str, str] = {"enrich": "solo"}
 _PROBLEM_MARKS = ('"level": "error"', '"level": "warning"', '"level": "critical"',
                   "Traceback", "ERROR", "WARNING")  # fmt: skip
 DEV_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "wirefeed-dev", "AWS_SECRET_ACCESS_KEY": "wirefeed-dev"}
-
-
-@contextmanager
-def _credentials(env: Mapping[str, str]) -> Iterator[None]:
-    """Run a block with the children's AWS credentials (boto3 reads them from os.environ).
-
-    boto3's default session keeps the credentials it first found, so it is made anew on
-    the way in and out: a second stack in one process (the tests) may use other ones.
-    """
-    saved = {k: os.environ.get(k) for k in DEV_CREDENTIALS}
-    os.environ.update({k: env[k] for k in DEV_CREDENTIALS})
-    boto3.setup_default_session()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        boto3.setup_default_session()
+# s3rver (npm), the benchmark's second endpoint, accepts only its own fixed key pair.
+S3RVER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER"}
+# Where `make s3rver` (for `make test` and `make bench`) installs s3rver.
+S3RVER_BIN = Path(__file__).resolve().parent.parent / ".run/s3rver/node_modules/.bin/s3rver"
 
 
 def _with_loopback(no_proxy: str | None) -> str:
@@ -160,6 +143,10 @@ class LocalStack:
     services: dict[str, Service] = field(default_factory=dict)
     # One-line warnings of the start-up (also printed to stderr as they happen).
     warnings: list[str] = field(default_factory=list)
+    # The embedded S3 endpoint: "moto" (the default everywhere) or "s3rver" (the
+    # benchmark's second endpoint; it ignores conditional-write headers, so it is not
+    # fit to run the pipeline for real).
+    s3_server: str = "moto"
 
     @property
     def api_url(self) -> str:
@@ -168,6 +155,8 @@ class LocalStack:
     def env(self) -> dict[str, str]:
         """The environment every child process runs with."""
         env = dict(os.environ)
+        if self.s3_server == "s3rver":
+            env.update(S3RVER_CREDENTIALS)
         for name, value in DEV_CREDENTIALS.items():
             env.setdefault(name, value)
         env.setdefault("WIREFEED_DEV_MODE", "1")
@@ -290,31 +279,50 @@ class LocalStack:
         client = redis.Redis(host=host, port=port)
         wait_until(client.ping, 15, f"redis-server on port {port}")
 
+    def _s3_argv(self, host: str, port: int) -> list[str]:
+        if self.s3_server == "s3rver":
+            if not S3RVER_BIN.exists():
+                raise StackError(f"s3rver is not installed at {S3RVER_BIN}: run `make s3rver`")
+            data = self.run_dir / "s3rver"
+            data.mkdir(parents=True, exist_ok=True)
+            return [str(S3RVER_BIN), "-d", str(data), "-a", host, "-p", str(port), "--silent"]
+        if importlib.util.find_spec("moto") is None:
+            raise StackError(
+                "the embedded S3 endpoint needs the local extra: pip install "
+                "'wirefeed[local]' (make run installs it), or set S3_ENDPOINT_URL to a store"
+            )
+        return [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)]
+
     def start_s3(self) -> None:
-        """Start the embedded S3 endpoint (moto) unless one answers; create the bucket, and
-        in dev mode the dev agencies (``agency-a``, ``agency-b``) with their known keys."""
+        """Start the embedded S3 endpoint unless one answers; create the bucket, and in
+        dev mode the dev agencies (``agency-a``, ``agency-b``) with their known keys."""
         url = urlparse(self.s3_endpoint_url)
         host, port = url.hostname or "127.0.0.1", url.port or 80
         if not port_open(host, port) and host in LOOPBACK:
-            if importlib.util.find_spec("moto") is None:
-                raise StackError(
-                    "the embedded S3 endpoint needs the local extra: pip install "
-                    "'wirefeed[local]' (make run installs it), or set S3_ENDPOINT_URL to a store"
-                )
-            self.add("s3", [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)])
+            self.add("s3", self._s3_argv(host, port))
             wait_until(
                 lambda: port_open(host, port), STARTUP_TIMEOUT_S, f"S3 endpoint on port {port}"
             )
+        env = self.env()
         settings = Settings.from_env(
-            self.env(), s3_endpoint_url=self.s3_endpoint_url, s3_bucket=self.s3_bucket
+            env, s3_endpoint_url=self.s3_endpoint_url, s3_bucket=self.s3_bucket
         )
-        with _credentials(self.env()):
-            store = S3Store(settings)
-            for warning in store.ensure_bucket():
-                self.warnings.append(warning)
-                print(f"warning: {warning}", file=sys.stderr, flush=True)
-            if settings.dev_mode:
-                ensure_dev_agencies(store)
+        # The children's credentials, given explicitly: boto3's default session keeps
+        # the first ones it found for the life of this process.
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint_url,
+            region_name=settings.s3_region,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            config=Config(s3={"addressing_style": "path"}),
+        )
+        store = S3Store(settings, client=client)
+        for warning in store.ensure_bucket():
+            self.warnings.append(warning)
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+        if settings.dev_mode:
+            ensure_dev_agencies(store)
 
     def start_workers(self) -> None:
         """Celery workers for each queue, each consuming only its own queue.

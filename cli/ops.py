@@ -120,8 +120,9 @@ def reconcile(
             redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2),
             enqueue,
             min_age_s=min_age,
+            horizon_s=settings.reconcile_horizon_s,
             dry_run=dry_run,
-            progress=reporter.update,
+            report=reporter.update,
         )
     if counts is None:
         raise CommandError("another reconcile is running; try again when it is done", EXIT_FAILED)

@@ -1,14 +1,10 @@
 #!/usr/bin/env bash
-# Make sure s3rver (an S3 implementation from npm, independent of moto) is installed for
-# the end-to-end test that runs the pipeline against it: Debian's nodejs and npm with
-# apt-get as root when they are missing (otherwise say how), then the pinned s3rver
-# package into .venv/node. Usage: infra/ensure-s3rver.sh [PREFIX]
+# Make sure the s3rver S3 endpoint (npm, independent of moto) is installed for `make bench`
+# and for the end-to-end test that runs the pipeline against it (`make test`): Debian's
+# nodejs and npm with apt-get as root when missing, then s3rver into .run/s3rver.
 set -euo pipefail
 S3RVER_VERSION=3.7.1
-prefix="${1:-.venv/node}"
-if [ -x "$prefix/node_modules/.bin/s3rver" ]; then
-  exit 0
-fi
+prefix="${1:-.run/s3rver}"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "nodejs and npm are missing. Install them with: sudo apt-get install -y nodejs npm" >&2
@@ -19,7 +15,11 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-echo "Installing s3rver $S3RVER_VERSION from npm into $prefix…"
+if [ -x "$prefix/node_modules/.bin/s3rver" ] \
+  && grep -q "\"version\": \"$S3RVER_VERSION\"" "$prefix/node_modules/s3rver/package.json"; then
+  exit 0
+fi
+echo "Installing s3rver $S3RVER_VERSION into $prefix…"
 mkdir -p "$prefix"
-npm install --silent --no-audit --no-fund --prefix "$prefix" "s3rver@$S3RVER_VERSION" >/dev/null
+npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "s3rver@$S3RVER_VERSION" >/dev/null
 test -x "$prefix/node_modules/.bin/s3rver"

@@ -15,6 +15,7 @@ from wirefeed.editor.users import UsersSource
 from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.intake.agencies import AgencySource
 from wirefeed.intake.budget import ParseBudget
+from wirefeed.progress import Timeline
 from wirefeed.publish.subscription_store import SubscriptionSource
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
@@ -72,6 +73,11 @@ class Context:
         """Failed authentications counted per client and account, under ``scope``."""
         limit, window = self.settings.auth_failures_per_window, self.settings.auth_failure_window_s
         return FailureThrottle(self.redis, limit, window, scope)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        """Each story's pipeline steps, as the editor page shows them."""
+        return Timeline(self.redis)
 
     @cached_property
     def embargoes(self) -> EmbargoSchedule:

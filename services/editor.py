@@ -20,7 +20,7 @@ from wirefeed.editor import audit, errors, jobs, story_actions, views
 from wirefeed.editor.replay import replay_quarantined
 from wirefeed.editor.users import Action, User
 from wirefeed.intake.quarantine import list_records
-from wirefeed.progress import load_state
+from wirefeed.progress import Stage, load_state
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
 _ERROR_STATUS = {
@@ -166,7 +166,9 @@ def republish(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Send the current version to its feeds again: same guid, ``updated`` bumped."""
-    run = lambda: story_actions.republish(context.store, story_id, user.name)  # noqa: E731
+    run = lambda: story_actions.republish(  # noqa: E731
+        context.store, story_id, user.name, timeline=context.timeline
+    )
     return story_job(request, context, user, Action.republish, run, story_id)
 
 
@@ -182,7 +184,9 @@ def correct(
 
     A changed headline or body is tagged again (editor tags are kept) before it goes out.
     """
-    run = lambda: story_actions.correct(context.store, story_id, user.name, body)  # noqa: E731
+    run = lambda: story_actions.correct(  # noqa: E731
+        context.store, story_id, user.name, body, timeline=context.timeline
+    )
     task = "enrich.enrich_story" if body.changes_text else "publish.publish_now"
     return story_job(request, context, user, Action.correct, run, story_id, body.note, task)
 
@@ -196,7 +200,9 @@ def kill(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Take the story out of every feed and archive, leaving a tombstone that stays."""
-    run = lambda: story_actions.kill(context.store, story_id, user.name, body.reason)  # noqa: E731
+    run = lambda: story_actions.kill(  # noqa: E731
+        context.store, story_id, user.name, body.reason, timeline=context.timeline
+    )
     return story_job(request, context, user, Action.kill, run, story_id, body.reason)
 
 
@@ -210,7 +216,7 @@ def set_embargo(
 ) -> JobAccepted:
     """Hold the story out of the feeds until ``until``."""
     run = lambda: story_actions.set_embargo(  # noqa: E731
-        context.store, context.embargoes, story_id, user.name, body.until
+        context.store, context.embargoes, story_id, user.name, body.until, timeline=context.timeline
     )
     detail = f"until {body.until.isoformat()}"
     return story_job(request, context, user, Action.embargo, run, story_id, detail)
@@ -225,7 +231,7 @@ def release_embargo(
 ) -> JobAccepted:
     """Release an embargoed story to its feeds now."""
     run = lambda: story_actions.set_embargo(  # noqa: E731
-        context.store, context.embargoes, story_id, user.name, None
+        context.store, context.embargoes, story_id, user.name, None, timeline=context.timeline
     )
     return story_job(request, context, user, Action.embargo, run, story_id, "release")
 
@@ -264,6 +270,7 @@ def replay(
 
     def run() -> None:
         for receipt in replay_quarantined(context.store, item_id):
+            context.timeline.note(receipt.story_id, Stage.received, raw=receipt.raw_key)
             context.enqueue("ingest.ingest_story", receipt.raw_key)
 
     job = start(context, user, Action.replay, run, None, detail=f"quarantine item {item_id}")
@@ -316,7 +323,7 @@ def stories(
          "version": r.story.version, "versioncreated": r.story.versioncreated.isoformat(),
          "status": r.status, "feeds": r.feeds,
          "subjects": [t.name for t in r.story.subjects]}
-        for r in views.recent_stories(context.store, wanted)
+        for r in views.recent_stories(context.store, wanted, context.timeline)
     ]  # fmt: skip
 
 
@@ -328,7 +335,7 @@ def story_detail(
     known = views.versions(context.store, story_id)
     if not known:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
-    state = load_state(context.store, story_id)
+    state = load_state(context.store, story_id, context.timeline)
     return {
         "id": story_id,
         "current": known[-1].model_dump(mode="json", exclude_none=True),

@@ -28,7 +28,7 @@ from wirefeed.editor import audit, jobs, story_actions, views
 from wirefeed.editor.users import Action, User
 from wirefeed.layout import feed_key
 from wirefeed.progress import load_state
-from wirefeed.publish.publishing import load_feed_document
+from wirefeed.publish.publishing import load_feed_document, with_bodies
 from wirefeed.sanitize import clean_html, html_to_text
 from wirefeed.stories import load_story
 
@@ -140,7 +140,7 @@ def home(
 ) -> HTMLResponse:
     """Recent stories, filtered by state, source, subject and text."""
     filters = views.StoryFilter(status=status_, source=source, subject=subject, text=text)
-    rows = views.recent_stories(context.store, filters)
+    rows = views.recent_stories(context.store, filters, context.timeline)
     return render(request, "stories.html", user, rows=rows, filters=filters)
 
 
@@ -161,7 +161,7 @@ def story_page(
     last = len(known) - 1
     newer = min(max(newer if newer is not None else last, 0), last)
     older = min(max(older if older is not None else newer - 1, 0), last)
-    state = load_state(context.store, story_id)
+    state = load_state(context.store, story_id, context.timeline)
     return render(
         request,
         "story.html",
@@ -297,7 +297,7 @@ def feed_preview(
     spec = context.subscriptions.current().get(feed_id)
     if spec is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such feed")
-    doc = load_feed_document(context.store, feed_id)
+    doc = with_bodies(context.store, context.settings, load_feed_document(context.store, feed_id))
     # A private feed has no public URL: partners read it through the gateway.
     links = [
         (fmt, context.settings.public_url(feed_key(feed_id, fmt)))

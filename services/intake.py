@@ -19,7 +19,7 @@ from wirefeed.editor import audit
 from wirefeed.intake import receiving
 from wirefeed.intake.parsers import RawItem
 from wirefeed.model import Story
-from wirefeed.progress import load_state
+from wirefeed.progress import Stage, load_state
 
 router = APIRouter(prefix="/v1/stories", tags=["intake"])
 
@@ -82,6 +82,7 @@ async def submit_story(
         raise _refuse_source(context, principal, foreign.named) from None
     for result in results:
         if isinstance(result, receiving.Receipt):
+            context.timeline.note(result.story_id, Stage.received, raw=result.raw_key)
             context.enqueue("ingest.ingest_story", result.raw_key)
     return intake_response(request, results)
 
@@ -127,7 +128,7 @@ def story_status(
     context: Context = Depends(get_context),
 ) -> dict[str, Any]:
     """The story's pipeline state and its current canonical form (an agency: its own only)."""
-    state = load_state(context.store, story_id)
+    state = load_state(context.store, story_id, context.timeline)
     if state is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
     story = stories.load_story(context.store, story_id)

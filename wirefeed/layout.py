@@ -51,6 +51,19 @@ def state_key(story_id: str) -> str:
     return f"state/stories/{story_id}.json"
 
 
+IGNORED_PREFIX = "state/ignored/"
+
+
+def ignored_prefix(story_id: str) -> str:
+    """Where the markers of a story's payloads that ingest did not apply live."""
+    return f"{IGNORED_PREFIX}{story_id}/"
+
+
+def ignored_key(story_id: str, raw_key: str) -> str:
+    """The marker of one payload ingest did not apply (an older or identical version)."""
+    return f"{ignored_prefix(story_id)}{raw_key.removeprefix('raw/')}"
+
+
 def feed_key(feed_id: str, fmt: str) -> str:
     """A rendered feed document."""
     return f"feeds/{feed_id}.{fmt}"

@@ -63,6 +63,11 @@ FEED_UPLOADS_SKIPPED = Counter(
     "Feed uploads skipped because the rendering did not change.",
     ["feed", "format"],
 )
+S3_REQUESTS = Counter(
+    "wirefeed_s3_requests_total",
+    "Object-storage calls made (each one a billed request on a real S3), by operation.",
+    ["operation"],
+)
 S3_ERRORS = Counter(
     "wirefeed_s3_errors_total",
     "Object-storage calls that failed, by operation and error kind.",

@@ -83,6 +83,10 @@ class Settings:
     reconcile_min_age_s: float = 120.0
     # The periodic reconciler skips a pass while the pipeline queues hold more messages.
     reconcile_max_backlog: int = 0
+    # Stories that last moved longer ago than this are left alone by the reconciler:
+    # earlier passes saw them, and a pass after Redis lost its data (which finds no
+    # record of any publication) republishes only the recent ones.
+    reconcile_horizon_s: float = 24 * 3600.0
     # JSON file of editor accounts (hashed tokens and roles); see wirefeed/editor/users.py.
     users_file: str = ""
     # Near-duplicates: SimHash fingerprints (64 bits) at most this many bits apart are the

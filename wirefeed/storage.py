@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -74,6 +74,20 @@ def until_written(
     raise KeptChanging(f"{subject} kept changing; gave up after {attempts} attempts")
 
 
+def honours_conditional_writes(store: BlobStore, key: str = "state/probe/conditional") -> bool:
+    """Whether the endpoint refuses a write whose ``If-Match`` names a wrong ETag.
+
+    Wirefeed's read-modify-writes rely on it (AWS S3, MinIO and moto honour it;
+    s3rver ignores it, so there concurrent writers of one object overwrite each other).
+    """
+    store.put(key, b"probe", content_type="text/plain")
+    try:
+        store.put(key, b"probe", content_type="text/plain", if_match='"not-the-etag"')
+    except PreconditionFailed:
+        return True
+    return False
+
+
 @dataclass(frozen=True)
 class Blob:
     """An object's bytes and the headers that travel with it."""
@@ -86,11 +100,24 @@ class Blob:
     last_modified: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One key of a listing, with what the listing tells about its object."""
+
+    key: str
+    etag: str
+    last_modified: datetime | None = None
+
+
 class BlobStore(Protocol):
     """What Wirefeed needs from object storage."""
 
     def get(self, key: str) -> Blob:
         """Read an object; raises NotFound."""
+        ...
+
+    def head(self, key: str) -> Blob:
+        """An object's headers and metadata without its bytes (``body`` empty); NotFound."""
         ...
 
     def put(
@@ -119,6 +146,14 @@ class BlobStore(Protocol):
         """Yield every key under ``prefix`` in lexical order."""
         ...
 
+    def listing(self, prefix: str) -> Iterator[Listed]:
+        """Yield every key under ``prefix`` in lexical order, with its ETag and date.
+
+        One request per thousand keys: a way to tell which objects changed without
+        reading any of them.
+        """
+        ...
+
 
 def etag_of(body: bytes) -> str:
     """The ETag S3 gives a single-part upload: the MD5 of the body, quoted."""
@@ -139,6 +174,9 @@ class MemoryStore:
                 return self._objects[key]
             except KeyError:
                 raise NotFound(key) from None
+
+    def head(self, key: str) -> Blob:
+        return replace(self.get(key), body=b"")
 
     def put(
         self,
@@ -169,9 +207,17 @@ class MemoryStore:
             self._objects.pop(key, None)
 
     def list(self, prefix: str) -> Iterator[str]:
+        for item in self.listing(prefix):
+            yield item.key
+
+    def listing(self, prefix: str) -> Iterator[Listed]:
         with self._lock:
-            keys = sorted(k for k in self._objects if k.startswith(prefix))
-        yield from keys
+            items = [
+                Listed(k, b.etag, b.last_modified)
+                for k, b in sorted(self._objects.items())
+                if k.startswith(prefix)
+            ]
+        yield from items
 
 
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
@@ -201,6 +247,7 @@ class S3Store:
         )
 
     def _call(self, method: str, key: str, **kwargs: Any) -> Any:
+        metrics.S3_REQUESTS.labels(method).inc()
         try:
             return getattr(self._client, method)(Bucket=self.bucket, **kwargs)
         except ClientError as exc:
@@ -257,8 +304,25 @@ class S3Store:
 
     def get(self, key: str) -> Blob:
         response = self._call("get_object", key, Key=key)
+        try:
+            body = response["Body"].read()
+        except BotoCoreError as exc:
+            # The connection broke mid-body (an endpoint rewriting the object, say).
+            metrics.S3_ERRORS.labels("get_object", type(exc).__name__).inc()
+            raise StorageUnavailable(f"get_object {key}: {exc}") from exc
         return Blob(
-            body=response["Body"].read(),
+            body=body,
+            content_type=response.get("ContentType", "application/octet-stream"),
+            etag=response.get("ETag", ""),
+            metadata=response.get("Metadata", {}),
+            cache_control=response.get("CacheControl"),
+            last_modified=response.get("LastModified"),
+        )
+
+    def head(self, key: str) -> Blob:
+        response = self._call("head_object", key, Key=key)
+        return Blob(
+            body=b"",
             content_type=response.get("ContentType", "application/octet-stream"),
             etag=response.get("ETag", ""),
             metadata=response.get("Metadata", {}),
@@ -293,6 +357,10 @@ class S3Store:
         self._call("delete_object", key, Key=key)
 
     def list(self, prefix: str) -> Iterator[str]:
+        for item in self.listing(prefix):
+            yield item.key
+
+    def listing(self, prefix: str) -> Iterator[Listed]:
         token: str | None = None
         while True:
             kwargs: dict[str, Any] = {"Prefix": prefix}
@@ -300,7 +368,7 @@ class S3Store:
                 kwargs["ContinuationToken"] = token
             page = self._call("list_objects_v2", prefix, **kwargs)
             for item in page.get("Contents", []):
-                yield item["Key"]
+                yield Listed(item["Key"], item.get("ETag", ""), item.get("LastModified"))
             if not page.get("IsTruncated"):
                 return
             token = page.get("NextContinuationToken")

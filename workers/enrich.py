@@ -1,4 +1,4 @@
-"""Queue ``enrich``: tag the current version of a story."""
+"""Queue ``enrich``: tag the current version of a story, route it, mark its feeds."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from celery.worker.consumer import Consumer
 
 from wirefeed.enrich import enriching
 from wirefeed.enrich.taggers import TaggerPipeline, build_pipeline
+from wirefeed.publish import publishing
 from wirefeed.settings import Settings
 from workers.app import celery_app
-from workers.base import WirefeedTask
+from workers.publish import PublishTask
 
 log = structlog.get_logger(__name__)
 
@@ -25,14 +26,32 @@ def taggers() -> TaggerPipeline:
     return build_pipeline(settings.taggers, settings)
 
 
-@celery_app.task(name="enrich.enrich_story", base=WirefeedTask, bind=True)
-def enrich_story(self: WirefeedTask, story_id: str, job_id: str | None = None) -> None:
-    """Tag the story and hand it to publishing (at once, for an editor's job)."""
-    if enriching.enrich(self.store, story_id, taggers()) is not None:
-        if job_id is None:
-            celery_app.send_task("publish.publish_story", args=[story_id])
-        else:
-            celery_app.send_task("publish.publish_now", args=[story_id, job_id])
+@celery_app.task(name="enrich.enrich_story", base=PublishTask, bind=True)
+def enrich_story(self: PublishTask, story_id: str, job_id: str | None = None) -> None:
+    """Tag the story, route it, publish its public copy and mark its feeds for a render
+    (at once, for an editor).
+
+    Routing here, on the story in hand, saves publishing a read of it; the feeds go
+    with the tagged story in the same write.
+    """
+    subscriptions = self.subscriptions
+    done = enriching.enrich(
+        self.store,
+        story_id,
+        taggers(),
+        route=subscriptions.feeds_for,
+        timeline=self.timeline,
+    )
+    if done is None:
+        return
+    if job_id is not None:
+        celery_app.send_task("publish.publish_now", args=[story_id, job_id])
+        return
+    feed_ids = publishing.publish_story(
+        self.store, subscriptions, story_id, self.timeline, known=done
+    )
+    for feed_id in feed_ids:
+        self.schedule(feed_id, [story_id])
 
 
 @worker_ready.connect

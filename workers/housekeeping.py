@@ -15,6 +15,7 @@ def reconcile(self: WirefeedTask) -> dict[str, int] | None:
         self.redis,
         enqueue,
         min_age_s=self.settings.reconcile_min_age_s,
+        horizon_s=self.settings.reconcile_horizon_s,
         max_backlog=self.settings.reconcile_max_backlog,
     )
 

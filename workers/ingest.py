@@ -12,6 +12,7 @@ from wirefeed.ingest.near_duplicates import NearDuplicateIndex
 from wirefeed.intake import dropbox, receiving, upstreams
 from wirefeed.intake.budget import ParseBudget
 from wirefeed.lease import lease
+from wirefeed.progress import Stage, Timeline
 from workers.app import celery_app, settings
 from workers.base import WirefeedTask
 
@@ -30,8 +31,13 @@ class IngestTask(WirefeedTask):
         return ParseBudget(self.settings.parse_timeout_s, isolate=False)
 
     @cached_property
+    def timeline(self) -> Timeline:
+        return Timeline(self.redis)
+
+    @cached_property
     def lifecycle(self) -> lifecycle.Lifecycle:
         return lifecycle.Lifecycle(
+            timeline=self.timeline,
             embargoes=EmbargoSchedule(self.store, self.redis),
             duplicates=NearDuplicateIndex(
                 self.redis,
@@ -101,6 +107,7 @@ def sweep_inbox(self: IngestTask) -> int:
         )
     for result in results:
         for receipt in result.receipts:
+            self.timeline.note(receipt.story_id, Stage.received, raw=receipt.raw_key)
             celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
     return len(results)
 
@@ -133,6 +140,7 @@ def poll_upstream(self: IngestTask, source_id: str) -> int:
             self.parse_budget,
         )
     for receipt in receipts:
+        self.timeline.note(receipt.story_id, Stage.received, raw=receipt.raw_key)
         celery_app.send_task("ingest.ingest_story", args=[receipt.raw_key])
     return len(receipts)
 

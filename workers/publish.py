@@ -9,13 +9,12 @@ from wirefeed.editor import errors, feed_actions, jobs
 from wirefeed.lease import LeaseLost
 from wirefeed.metrics import observe_feed_render
 from wirefeed.model import utcnow
-from wirefeed.progress import Stage, record_stage
+from wirefeed.progress import Timeline
+from wirefeed.publish import publishing
 from wirefeed.publish.coalesce import FeedScheduler
-from wirefeed.publish.publishing import feeds_to_update, render_pending
 from wirefeed.publish.subscription_store import SubscriptionSource
 from wirefeed.publish.subscriptions import Subscriptions
 from wirefeed.publish.websub import HubError, ping
-from wirefeed.stories import sync_public_copy
 from workers.app import celery_app
 from workers.base import TRANSIENT_ERRORS, WirefeedTask
 
@@ -39,20 +38,26 @@ class PublishTask(WirefeedTask):
     def subscriptions(self) -> Subscriptions:
         return self.source.current()
 
+    @cached_property
+    def timeline(self) -> Timeline:
+        return Timeline(self.redis)
+
     def schedule(self, feed_id: str, story_ids: list[str]) -> None:
-        """Mark stories pending on a feed; the first mark in a window schedules its render."""
-        if self.scheduler.mark(feed_id, story_ids):
-            render_feed.apply_async(args=[feed_id], countdown=self.settings.coalesce_window_s)
+        """Mark stories pending on a feed; schedule its render unless one is scheduled.
+
+        A feed not rendered within the window renders at once; one rendered recently
+        renders when its window ends (see wirefeed.publish.coalesce).
+        """
+        delay = self.scheduler.mark(feed_id, story_ids)
+        if delay is not None:
+            render_feed.apply_async(args=[feed_id], countdown=delay or None)
 
 
 @celery_app.task(name="publish.publish_story", base=PublishTask, bind=True)
 def publish_story(self: PublishTask, story_id: str) -> list[str]:
     """Publish the story's public copy (or withdraw it while embargoed), then mark every
     feed the story touches as pending, scheduling one render per window."""
-    sync_public_copy(self.store, story_id)
-    feed_ids = sorted(feeds_to_update(self.store, self.subscriptions, story_id))
-    if not feed_ids:
-        record_stage(self.store, story_id, Stage.published, detail="in no feed")
+    feed_ids = publishing.publish_story(self.store, self.subscriptions, story_id, self.timeline)
     for feed_id in feed_ids:
         self.schedule(feed_id, [story_id])
     return feed_ids
@@ -69,13 +74,12 @@ def render_feed(self: PublishTask, feed_id: str) -> list[str]:
     subscriptions = self.subscriptions
     if subscriptions.get(feed_id) is None:
         return []
-    rendered = render_pending(self.store, self.settings, subscriptions, self.scheduler, feed_id)
-    if rendered is None:
+    update = publishing.render_pending(
+        self.store, self.settings, subscriptions, self.scheduler, feed_id, self.timeline
+    )
+    if update is None:
         raise self.retry(countdown=self.settings.coalesce_window_s)
-    update, states = rendered
-    arrivals = [
-        s.received_at for sid, s in states.items() if update.membership[sid] and s.received_at
-    ]
+    arrivals = [at for sid, at in update.received.items() if update.membership.get(sid)]
     observe_feed_render(feed_id, update.uploaded, update.unchanged, arrivals, utcnow())
     for hub in subscriptions.config.hubs:
         for topic in update.changed_topics:
@@ -105,7 +109,13 @@ class EditTask(PublishTask):
 def publish_now(self: EditTask, story_id: str, job_id: str) -> list[str]:
     """Bring every feed the story touches up to date now, and report to the job."""
     return feed_actions.publish_now(
-        self.store, self.settings, self.subscriptions, self.scheduler, story_id, job_id
+        self.store,
+        self.settings,
+        self.subscriptions,
+        self.scheduler,
+        story_id,
+        job_id,
+        self.timeline,
     )
 
 
@@ -118,7 +128,13 @@ def publish_now(self: EditTask, story_id: str, job_id: str) -> list[str]:
 def rebuild_feeds(self: EditTask, feed_id: str | None, job_id: str) -> list[str]:
     """Render one feed, or all of them, again from the stored stories."""
     return feed_actions.rebuild_feeds(
-        self.store, self.settings, self.subscriptions, self.scheduler, feed_id, job_id
+        self.store,
+        self.settings,
+        self.subscriptions,
+        self.scheduler,
+        feed_id,
+        job_id,
+        self.timeline,
     )
 
 

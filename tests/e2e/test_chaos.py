@@ -33,7 +33,7 @@ import redis
 from cli.localstack import LocalStack
 from tests.conftest import TOKEN, stack_on_free_ports, store_for
 from wirefeed.layout import feed_key
-from wirefeed.progress import Stage, load_state
+from wirefeed.progress import Stage, Timeline, load_state
 from wirefeed.publish.publishing import load_archive_page, load_feed_document
 from wirefeed.storage import S3Store
 from wirefeed.stories import load_story
@@ -205,11 +205,13 @@ def during(load: Callable[[], dict[str, str]], fault: Callable[[], None]) -> dic
 # -- counting -----------------------------------------------------------------------------
 
 
-def unfinished(store: S3Store, expected: dict[str, str], latest: dict[str, int]) -> set[str]:
+def unfinished(
+    store: S3Store, timeline: Timeline, expected: dict[str, str], latest: dict[str, int]
+) -> set[str]:
     """The stories not yet published at their latest version (their states read at once)."""
 
     def done(story_id: str) -> bool:
-        state = load_state(store, story_id)
+        state = load_state(store, story_id, timeline)
         wanted = str(latest[expected[story_id]])
         return state is not None and state.stage is Stage.published and state.version == wanted
 
@@ -219,14 +221,22 @@ def unfinished(store: S3Store, expected: dict[str, str], latest: dict[str, int])
 
 
 def settle(
-    store: S3Store, expected: dict[str, str], latest: dict[str, int], timeout: float
+    stack: LocalStack,
+    store: S3Store,
+    expected: dict[str, str],
+    latest: dict[str, int],
+    timeout: float,
 ) -> set[str]:
-    """Wait until every accepted story is published at its latest version; return the rest."""
+    """Wait until every accepted story is published at its latest version; return the rest.
+
+    Publication is read from the stories' timelines, in the stack's Redis.
+    """
+    timeline = Timeline(redis.Redis.from_url(stack.redis_url))
     started = time.monotonic()
-    missing = unfinished(store, expected, latest)
+    missing = unfinished(store, timeline, expected, latest)
     while missing and time.monotonic() - started < timeout:
         time.sleep(1)
-        missing = unfinished(store, {i: expected[i] for i in missing}, latest)
+        missing = unfinished(store, timeline, {i: expected[i] for i in missing}, latest)
     return missing
 
 
@@ -281,7 +291,7 @@ def run_fault(
     bodies, latest = payloads(name, STORIES, seed)
     expected = during(lambda: send_all(stack.api_url, bodies), fault)
     after()
-    missing = settle(store, expected, latest, SETTLE_S)
+    missing = settle(stack, store, expected, latest, SETTLE_S)
     return record(name, store, stack, expected, latest, len(bodies), missing)
 
 
@@ -388,11 +398,11 @@ def test_s3_endpoint_stopped_for_30_seconds(chaos_stack: LocalStack, chaos_store
         while renders() <= renders_before:  # the firehose is written again
             time.sleep(0.2)
         resumed.append(time.monotonic() - back)
-        settle(chaos_store, before, latest, SETTLE_S)
+        settle(chaos_stack, chaos_store, before, latest, SETTLE_S)
         catch_up.append(time.monotonic() - back)
 
     expected = during(lambda: send_all(chaos_stack.api_url, bodies, accepted), outage)
-    missing = settle(chaos_store, expected, latest, SETTLE_S)
+    missing = settle(chaos_stack, chaos_store, expected, latest, SETTLE_S)
     outcome = record("s3-outage", chaos_store, chaos_stack, expected, latest, len(bodies), missing)
     outcome.catch_up_s = round(catch_up[0], 1)
     outcome.notes.append(

@@ -13,7 +13,7 @@ from cli.localstack import LocalStack
 from tests.conftest import FIXTURES, wait_for
 from tests.e2e.helpers import entry_story_ids, feeds_configured, publish_seed_story
 from wirefeed.layout import feed_archive_state_key, feed_document_key, feed_state_key
-from wirefeed.publish.publishing import RENDERED_FORMATS, load_feed_document
+from wirefeed.publish.publishing import RENDERED_FORMATS, archived_story_ids
 from wirefeed.settings import Settings
 from wirefeed.storage import S3Store
 
@@ -45,8 +45,8 @@ def _holding(store: S3Store, feed_id: str, story_id: str, page: int | None) -> l
     found = []
     for key in keys:
         body = store.get(key).body
-        # Rendered documents are read as a reader would; state documents (entries and the
-        # archive map) as bytes, so any mention counts.
+        # Rendered documents are read as a reader would; state documents (entries) as
+        # bytes, so any mention counts.
         if key.startswith("state/"):
             named = story_id.encode() in body
         else:
@@ -59,9 +59,9 @@ def _holding(store: S3Store, feed_id: str, story_id: str, page: int | None) -> l
 def _archive_pages(store: S3Store, feed_ids: list[str], story_id: str) -> dict[str, int]:
     """The archive page that holds the story, for each feed that archived it."""
     return {
-        feed_id: doc.archived[story_id]
+        feed_id: archived[story_id]
         for feed_id in feed_ids
-        if story_id in (doc := load_feed_document(store, feed_id)).archived
+        if story_id in (archived := archived_story_ids(store, feed_id))
     }
 
 
@@ -106,13 +106,9 @@ def test_a_story_killed_in_three_partner_feeds_leaves_them_and_their_archives(
     assert "kill-all" not in archived, "the big feed keeps the story in its current document"
     for feed_id in feeds:
         page = archived.get(feed_id)
-        # Archived: on its page in every format and named by the feed's state only (its
-        # archive map); otherwise in every current document.
-        expected = (
-            [feed_state_key(feed_id), *_document_keys(feed_id, page)]
-            if page
-            else _document_keys(feed_id, None)
-        )
+        # Archived: on its page in every format and in the page's state (the feed's own
+        # state keeps only the spans of its pages); otherwise in every current document.
+        expected = _document_keys(feed_id, page) if page else _document_keys(feed_id, None)
         assert _holding(stack_store, feed_id, story_id, page) == expected, feed_id
 
     kill = editor_api.post(

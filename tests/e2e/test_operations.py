@@ -17,7 +17,7 @@ from cli.localstack import LocalStack
 from tests.conftest import wait_for
 from wirefeed.intake import receiving
 from wirefeed.intake.parsers import RawItem, parse
-from wirefeed.progress import Stage, load_state
+from wirefeed.progress import Stage, Timeline, load_state
 from wirefeed.storage import S3Store
 
 pytestmark = pytest.mark.e2e
@@ -29,8 +29,9 @@ def sample(text: str, name: str, labels: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def published(store: S3Store, story_id: str) -> bool:
-    state = load_state(store, story_id)
+def published(stack: LocalStack, store: S3Store, story_id: str) -> bool:
+    timeline = Timeline(redis.Redis.from_url(stack.redis_url))
+    state = load_state(store, story_id, timeline)
     return state is not None and state.stage is Stage.published
 
 
@@ -40,7 +41,7 @@ def test_workers_and_api_serve_metrics_and_status_sums_up(
     text = f"Metrics story {uuid.uuid4().hex}\n\nA story for the metrics test."
     answer = api.post("/v1/stories", content=text, headers={"Content-Type": "text/plain"})
     story_id = answer.json()["id"]
-    wait_for(lambda: published(stack_store, story_id), timeout=120)
+    wait_for(lambda: published(stack, stack_store, story_id), timeout=120)
 
     ingest = httpx.get(stack.metrics_url("worker-ingest"), timeout=10).text
     assert sample(ingest, "wirefeed_stories_total", 'stage="parsed"') >= 1
@@ -68,8 +69,8 @@ def test_stories_whose_messages_redis_lost_are_recovered_by_reconcile(
     stack: LocalStack, stack_store: S3Store
 ) -> None:
     run = uuid.uuid4().hex
-    # Stored but never queued, as when Redis loses its messages: one recorded as
-    # received, one whose intake died before recording anything.
+    # Stored but never queued, as when Redis loses its messages: one through intake,
+    # one whose intake died after storing it.
     received = receiving.receive(stack_store, RawItem(f"Lost one {run}\n\nBody.".encode()))
     orphan = RawItem(f"Lost two {run}\n\nBody.".encode())
     receiving.store_raw(stack_store, orphan)
@@ -82,6 +83,6 @@ def test_stories_whose_messages_redis_lost_are_recovered_by_reconcile(
     counts = json.loads(result.stdout)
     assert counts["ingest"] >= 2
 
-    wait_for(lambda: published(stack_store, received.story_id), timeout=120)
+    wait_for(lambda: published(stack, stack_store, received.story_id), timeout=120)
     orphan_id = parse(orphan).id
-    wait_for(lambda: published(stack_store, orphan_id), timeout=120)
+    wait_for(lambda: published(stack, stack_store, orphan_id), timeout=120)

@@ -1,6 +1,6 @@
 """The seed story through the whole stack on s3rver, an S3 implementation other than moto.
 
-s3rver (npm, installed by ``make test`` into .venv/node) has no bucket policies: with
+s3rver (npm, installed by ``make test`` into .run/s3rver) has no bucket policies: with
 the default ``WIREFEED_S3_PUBLIC_ACCESS=policy`` the stack warns in one line naming the
 setting, and goes on.
 """
@@ -10,27 +10,32 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import feedparser
 import httpx
 import pytest
 
-from cli.localstack import STARTUP_TIMEOUT_S, LocalStack, free_port, port_open, wait_until
+from cli.localstack import (
+    S3RVER_BIN,
+    STARTUP_TIMEOUT_S,
+    LocalStack,
+    free_port,
+    port_open,
+    wait_until,
+)
 from tests.conftest import store_for, wait_for
 from tests.e2e.helpers import SEED_HEADLINE, publish_seed_story
 from wirefeed.layout import feed_key
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def s3rver_binary() -> str:
     """The s3rver that make test installs, or one on PATH; skip the test without one."""
-    local = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "s3rver"
-    found = os.environ.get("S3RVER") or (str(local) if local.exists() else shutil.which("s3rver"))
+    installed = str(S3RVER_BIN) if S3RVER_BIN.exists() else shutil.which("s3rver")
+    found = os.environ.get("S3RVER") or installed
     if not found:
-        pytest.skip("s3rver is not installed: run infra/ensure-s3rver.sh (make test does)")
+        pytest.skip("s3rver is not installed: run make s3rver (make test does)")
     return found
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from services.api import create_app
@@ -14,7 +15,7 @@ from wirefeed.intake.quarantine import get_record, quarantine
 from wirefeed.intake.receiving import store_raw
 from wirefeed.layout import story_key
 from wirefeed.model import PubStatus
-from wirefeed.progress import Stage, record_stage
+from wirefeed.progress import Stage, Timeline, start
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
 from wirefeed.stories import load_story, save_story
@@ -46,12 +47,15 @@ def client(
 
 
 @pytest.fixture
-def story_id(store: MemoryStore, fixtures: Path) -> str:
+def story_id(store: MemoryStore, fixtures: Path, redis_url: str) -> str:
     payload = (fixtures / "seed-story.txt").read_bytes()
     raw_key = store_raw(store, RawItem(payload=payload))
     story = parse(RawItem(payload=payload))
-    save_story(store, story)
-    record_stage(store, story.id, Stage.published, in_feeds={"all": True}, raw_key=raw_key)
+    progress = start(Stage.enriched, story.version, raw=raw_key)
+    save_story(store, story, progress=progress.model_copy(update={"feeds": ["all"]}))
+    Timeline(redis.Redis.from_url(redis_url)).note(
+        story.id, Stage.published, version=story.version, feed="all", member=True
+    )
     return story.id
 
 

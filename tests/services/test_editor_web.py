@@ -19,6 +19,7 @@ from wirefeed.ingest.ingesting import ingest
 from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import store_raw
 from wirefeed.model import Body, Headline, Story, Tag
+from wirefeed.progress import Timeline
 from wirefeed.publish.publishing import update_feed
 from wirefeed.publish.subscription_store import save_config
 from wirefeed.publish.subscriptions import (
@@ -75,10 +76,11 @@ def test_the_story_list_filters_and_links_to_the_story(client: TestClient, story
 
 
 def test_the_story_page_shows_versions_diff_timeline_and_audit(
-    client: TestClient, store: MemoryStore, story_id: str
+    client: TestClient, store: MemoryStore, story_id: str, redis_url: str
 ) -> None:
     correction = story_actions.Correction(note="Named it", headline="Soyuz crew lands")
-    story_actions.correct(store, story_id, "dev-editor", correction)
+    timeline = Timeline(redis.Redis.from_url(redis_url))
+    story_actions.correct(store, story_id, "dev-editor", correction, timeline=timeline)
     _login(client)
     page = client.get(f"/editor/stories/{story_id}").text
     assert "<h1>Soyuz crew lands</h1>" in page

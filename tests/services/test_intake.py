@@ -25,8 +25,10 @@ def sent() -> list[tuple[str, tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def client(store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]]) -> Iterator[TestClient]:
-    settings = Settings(dev_mode=True, max_payload_bytes=1000)
+def client(
+    store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]], redis_url: str
+) -> Iterator[TestClient]:
+    settings = Settings(dev_mode=True, max_payload_bytes=1000, redis_url=redis_url)
     app = create_app(settings, store, enqueue=lambda task, *args: sent.append((task, args)))
     yield TestClient(app)
     app.state.context.parse_budget.close()  # the parse processes, if any were started
@@ -87,13 +89,14 @@ def test_a_chunked_body_is_cut_off_at_the_limit_while_it_streams(
 
 
 def test_a_parser_failure_is_a_quarantined_422_not_a_500(
-    client: TestClient, store: MemoryStore, sent: list[Any]
+    client: TestClient, store: MemoryStore, sent: list[Any], redis_url: str
 ) -> None:
     depth = 100_000
     nested = "<p>" * depth + "x" + "</p>" * depth
     nitf = f"<nitf><head><title>Deep</title></head><body><body.content>{nested}</body.content>"
     nitf += "</body></nitf>"
-    client.app.state.context.settings = Settings(dev_mode=True)  # type: ignore[attr-defined]
+    settings = Settings(dev_mode=True, redis_url=redis_url)
+    client.app.state.context.settings = settings  # type: ignore[attr-defined]
     answer = client.post("/v1/stories", content=nitf.encode(), headers=AUTH)
     assert answer.status_code == 422
     assert answer.json()["error"] == "too_deeply_nested"
@@ -138,9 +141,9 @@ def test_the_service_refuses_a_default_token_outside_dev_mode() -> None:
 
 
 @pytest.fixture
-def agency_client(store: MemoryStore, sent: list[Any]) -> TestClient:
+def agency_client(store: MemoryStore, sent: list[Any], redis_url: str) -> TestClient:
     agencies.ensure_dev_agencies(store)
-    settings = Settings(dev_mode=True)
+    settings = Settings(dev_mode=True, redis_url=redis_url)
     app = create_app(settings, store, enqueue=lambda task, *args: sent.append((task, args)))
     return TestClient(app)
 

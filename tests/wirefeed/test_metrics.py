@@ -6,21 +6,20 @@ import redis
 from prometheus_client import REGISTRY, generate_latest
 
 from wirefeed import metrics
-from wirefeed.storage import MemoryStore
 
 
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def test_recording_a_stage_counts_it_and_times_it_from_the_previous_one() -> None:
-    from wirefeed.progress import Stage, record_stage
+def test_noting_a_stage_counts_it_and_times_it_from_the_previous_one(redis_url: str) -> None:
+    from wirefeed.progress import Stage, Timeline
 
-    store = MemoryStore()
+    timeline = Timeline(redis.Redis.from_url(redis_url))
     before = sample("wirefeed_stories_total", stage="parsed")
     timed = sample("wirefeed_stage_latency_seconds_count", stage="parsed")
-    record_stage(store, "s1", Stage.received)
-    record_stage(store, "s1", Stage.parsed)
+    timeline.note("metrics-s1", Stage.received)
+    timeline.note("metrics-s1", Stage.parsed)
     assert sample("wirefeed_stories_total", stage="parsed") == before + 1
     assert sample("wirefeed_stage_latency_seconds_count", stage="parsed") == timed + 1
 

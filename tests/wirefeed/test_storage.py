@@ -15,6 +15,7 @@ from wirefeed.storage import (
     PreconditionFailed,
     S3Store,
     etag_of,
+    honours_conditional_writes,
     until_written,
 )
 
@@ -157,3 +158,7 @@ def test_none_mode_leaves_the_bucket_and_objects_alone() -> None:
 def test_an_unknown_public_access_mode_is_refused() -> None:
     with pytest.raises(SettingsError, match="WIREFEED_S3_PUBLIC_ACCESS"):
         Settings(s3_public_access="public")
+
+
+def test_the_memory_store_honours_conditional_writes() -> None:
+    assert honours_conditional_writes(MemoryStore())

@@ -10,13 +10,12 @@ from wirefeed.editor import jobs
 from wirefeed.editor.errors import EditorialError, FeedBusy
 from wirefeed.layout import STORY_PREFIX
 from wirefeed.lease import Lease
-from wirefeed.progress import Stage, record_stage
+from wirefeed.progress import Timeline
 from wirefeed.publish.coalesce import FeedScheduler
-from wirefeed.publish.publishing import feeds_to_update, render_and_record
+from wirefeed.publish.publishing import publish_story, render_and_record
 from wirefeed.publish.subscriptions import Subscriptions
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore
-from wirefeed.stories import sync_public_copy
 
 
 def publish_now(
@@ -26,21 +25,21 @@ def publish_now(
     scheduler: FeedScheduler,
     story_id: str,
     job_id: str,
+    timeline: Timeline | None = None,
 ) -> list[str]:
     """Bring every feed the story touches up to date at once, noting each on the job.
 
     An editor's action skips the coalescing window: a kill has to be gone within
     seconds. Each feed is written under its render lease, so it never races a render.
     """
-    sync_public_copy(store, story_id)
-    feed_ids = sorted(feeds_to_update(store, subscriptions, story_id))
+    feed_ids = publish_story(store, subscriptions, story_id, timeline)
     for feed_id in feed_ids:
         with _render_lease(scheduler, feed_id) as held:
-            update, _ = render_and_record(store, settings, subscriptions, held, feed_id, [story_id])
+            update = render_and_record(
+                store, settings, subscriptions, held, feed_id, [story_id], timeline=timeline
+            )
         member = update.membership.get(story_id, False)
         jobs.note_feed_write(store, job_id, feed_id, update.uploaded, member, datetime.now(UTC))
-    if not feed_ids:
-        record_stage(store, story_id, Stage.published, detail="in no feed")
     jobs.finish(store, job_id)
     return feed_ids
 
@@ -58,6 +57,7 @@ def rebuild_feeds(
     scheduler: FeedScheduler,
     feed_id: str | None,
     job_id: str,
+    timeline: Timeline | None = None,
 ) -> list[str]:
     """Render one feed (or every feed) again from the stored stories, uploading every format."""
     feed_ids = [feed_id] if feed_id else sorted(subscriptions.feeds)
@@ -68,8 +68,15 @@ def rebuild_feeds(
     jobs.expect_feeds(store, job_id, len(feed_ids))
     for fid in feed_ids:
         with _render_lease(scheduler, fid) as held:
-            update, _ = render_and_record(
-                store, settings, subscriptions, held, fid, every_story, rebuild=True
+            update = render_and_record(
+                store,
+                settings,
+                subscriptions,
+                held,
+                fid,
+                every_story,
+                rebuild=True,
+                timeline=timeline,
             )
         jobs.note_feed_write(store, job_id, fid, update.uploaded, None, datetime.now(UTC))
     jobs.finish(store, job_id)

@@ -18,10 +18,10 @@ from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.intake.parsers.plaintext import split_paragraphs
 from wirefeed.layout import version_key
 from wirefeed.model import TAG_FIELDS, Body, Creator, Headline, PubStatus, Story, Tag, utcnow
-from wirefeed.progress import Stage, record_stage
+from wirefeed.progress import Stage, Timeline, start
 from wirefeed.sanitize import paragraphs_to_html, strip_xml_illegal
 from wirefeed.storage import BlobStore, KeptChanging, until_written
-from wirefeed.stories import load_story_tagged, save_story, sync_public_copy
+from wirefeed.stories import load_stored, save_story, sync_public_copy
 
 KILLED_HEADLINE = "This story has been withdrawn"
 
@@ -67,14 +67,20 @@ class Correction(BaseModel):
 
 
 def _rewrite(
-    store: BlobStore, story_id: str, user: str, detail: str, change: Callable[[Story], Story]
+    store: BlobStore,
+    story_id: str,
+    user: str,
+    detail: str,
+    change: Callable[[Story], Story],
+    timeline: Timeline | None,
 ) -> Story:
     """Apply ``change`` to the current story and store it over exactly what was read."""
 
     def attempt() -> Story:
-        current, etag = load_story_tagged(store, story_id)
-        if current is None:
+        stored = load_stored(store, story_id)
+        if stored is None:
             raise EditorialError("not_found", f"no story {story_id}")
+        current = stored.story
         new = change(current)
         if new is current:
             return current
@@ -84,16 +90,18 @@ def _rewrite(
             current.to_json(),
             content_type="application/json",
         )
-        save_story(store, new, if_match=etag)
-        record_stage(
-            store, story_id, Stage.edited, detail=f"{detail} by {user}", version=new.version
-        )
+        before = stored.progress or start(Stage.edited, current.version)
+        progress = before.moved(Stage.edited, version=new.version)
+        save_story(store, new, progress=progress, if_match=stored.etag)
         return new
 
     try:
-        return until_written(attempt, subject=f"story {story_id}")
+        new = until_written(attempt, subject=f"story {story_id}")
     except KeptChanging:
         raise EditorialError("conflict", f"story {story_id} kept changing; try again") from None
+    if timeline is not None:
+        timeline.note(story_id, Stage.edited, detail=f"{detail} by {user}", version=new.version)
+    return new
 
 
 def _next_version(story: Story) -> str:
@@ -108,14 +116,16 @@ def _require_live(story: Story) -> None:
         raise EditorialError("conflict", "the story was killed; a kill is final")
 
 
-def republish(store: BlobStore, story_id: str, user: str) -> Story:
+def republish(
+    store: BlobStore, story_id: str, user: str, *, timeline: Timeline | None = None
+) -> Story:
     """Send the current version again: same version and guid, ``updated`` bumped."""
 
     def change(story: Story) -> Story:
         _require_live(story)
         return story.model_copy(update={"versioncreated": _later_than(story.versioncreated)})
 
-    return _rewrite(store, story_id, user, "republished", change)
+    return _rewrite(store, story_id, user, "republished", change, timeline)
 
 
 def _later_than(moment: datetime) -> datetime:
@@ -131,7 +141,14 @@ def _editor_tags(inputs: list[TagInput]) -> list[Tag]:
     ]
 
 
-def correct(store: BlobStore, story_id: str, user: str, correction: Correction) -> Story:
+def correct(
+    store: BlobStore,
+    story_id: str,
+    user: str,
+    correction: Correction,
+    *,
+    timeline: Timeline | None = None,
+) -> Story:
     """Make a new version from the edited headline, body or tags, with a correction note."""
 
     def change(story: Story) -> Story:
@@ -157,10 +174,12 @@ def correct(store: BlobStore, story_id: str, user: str, correction: Correction) 
                 update["keywords"] = [k.strip() for k in tags.keywords if k.strip()]
         return story.model_copy(update=update)
 
-    return _rewrite(store, story_id, user, "corrected", change)
+    return _rewrite(store, story_id, user, "corrected", change, timeline)
 
 
-def kill(store: BlobStore, story_id: str, user: str, reason: str) -> Story:
+def kill(
+    store: BlobStore, story_id: str, user: str, reason: str, *, timeline: Timeline | None = None
+) -> Story:
     """Replace the story with a tombstone: canceled, without its text, tags or media.
 
     Killing a tombstone again changes nothing, but the caller still re-publishes it,
@@ -187,7 +206,7 @@ def kill(store: BlobStore, story_id: str, user: str, reason: str) -> Story:
             ednote=f"Killed: {reason}",
         )
 
-    return _rewrite(store, story_id, user, "killed", change)
+    return _rewrite(store, story_id, user, "killed", change, timeline)
 
 
 def set_embargo(
@@ -196,6 +215,8 @@ def set_embargo(
     story_id: str,
     user: str,
     until: datetime | None,
+    *,
+    timeline: Timeline | None = None,
 ) -> Story:
     """Hold the story until ``until`` (None releases it now).
 
@@ -210,7 +231,7 @@ def set_embargo(
         )
 
     detail = f"embargoed until {until.isoformat()}" if until else "embargo released"
-    story = _rewrite(store, story_id, user, detail, change)
+    story = _rewrite(store, story_id, user, detail, change, timeline)
     if until is None:
         schedule.cancel(story_id)
     else:

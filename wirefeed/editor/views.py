@@ -12,10 +12,18 @@ from wirefeed.editor.feed_actions import story_ids
 from wirefeed.intake.parsers import ParseError, parse
 from wirefeed.intake.receiving import load_raw
 from wirefeed.model import TAG_FIELDS, PubStatus, Story, Tag, utcnow
-from wirefeed.progress import StoryState, Transition, load_state
+from wirefeed.progress import (
+    StoryState,
+    Timeline,
+    Transition,
+    derive,
+    ignored_payloads,
+    load_progress,
+    payload_keys_named,
+)
 from wirefeed.sanitize import html_to_text
 from wirefeed.storage import BlobStore, NotFound
-from wirefeed.stories import load_story
+from wirefeed.stories import load_stored, load_story
 
 
 @dataclass
@@ -100,16 +108,18 @@ class StoryFilter:
         return True
 
 
-def recent_stories(store: BlobStore, wanted: StoryFilter) -> list[StoryRow]:
+def recent_stories(
+    store: BlobStore, wanted: StoryFilter, timeline: Timeline | None = None
+) -> list[StoryRow]:
     """The newest stories that pass the filter (looks at up to ``wanted.scan`` stories)."""
     ids = story_ids(store)[: wanted.scan]
-
-    def row(story_id: str) -> StoryRow | None:
-        story = load_story(store, story_id)
-        return StoryRow(story, load_state(store, story_id)) if story else None
-
     with ThreadPoolExecutor(max_workers=8) as pool:
-        rows = [r for r in pool.map(row, ids) if r is not None]
+        found = [s for s in pool.map(lambda i: load_stored(store, i), ids) if s is not None]
+    histories = timeline.histories(s.story.id for s in found) if timeline is not None else {}
+    rows = [
+        StoryRow(s.story, derive(s.story.id, s.progress, histories.get(s.story.id, [])))
+        for s in found
+    ]
     rows = [r for r in rows if wanted.matches(r)]
     rows.sort(key=lambda r: r.story.versioncreated, reverse=True)
     return rows[: wanted.limit]
@@ -127,8 +137,7 @@ def versions(store: BlobStore, story_id: str) -> list[Story]:
             found.append(Story.from_json(store.get(key).body))
         except NotFound:
             continue
-    state = load_state(store, story_id)
-    for raw_key in state.raw_keys if state else []:
+    for raw_key in payload_keys(store, story_id):
         try:
             found.append(parse(load_raw(store, raw_key)))
         except (NotFound, ParseError):
@@ -138,6 +147,18 @@ def versions(store: BlobStore, story_id: str) -> list[Story]:
         found.append(current)
     unique = {(s.version, s.versioncreated, s.content_hash()): s for s in found}
     return sorted(unique.values(), key=Story.version_key)
+
+
+def payload_keys(store: BlobStore, story_id: str) -> list[str]:
+    """The kept payloads of a story: those its versions came from and those ingest ignored."""
+    progress = load_progress(store, story_id)
+    keys = ignored_payloads(store, story_id)
+    if progress is not None:
+        keys += [progress.raw] if progress.raw else []
+        # Earlier payloads are named by the start of their digest, to fit the metadata.
+        for digest in progress.earlier:
+            keys += payload_keys_named(store, digest)
+    return sorted(set(keys))
 
 
 def story_text(story: Story) -> list[str]:

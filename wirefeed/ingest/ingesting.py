@@ -16,9 +16,9 @@ from wirefeed.ingest.near_duplicates import fingerprint
 from wirefeed.intake.budget import INLINE, ParseBudget
 from wirefeed.intake.receiving import load_raw, parse_or_quarantine
 from wirefeed.model import Story, utcnow
-from wirefeed.progress import Stage, load_state, record_stage
+from wirefeed.progress import Stage, derive, note_ignored, start
 from wirefeed.storage import BlobStore, until_written
-from wirefeed.stories import load_story_tagged, save_story
+from wirefeed.stories import StoredStory, load_stored, save_story
 
 
 def supersedes(new: Story, current: Story | None) -> bool:
@@ -51,35 +51,51 @@ class IngestOutcome:
 
 
 def _duplicate_of(
-    store: BlobStore, story: Story, lifecycle: Lifecycle, *, first_version: bool
-) -> str | None:
-    """The original this story repeats, when it is a near-duplicate (and index it if not).
+    stored: StoredStory | None, story: Story, lifecycle: Lifecycle
+) -> tuple[str | None, int | None]:
+    """The original this story repeats, when it is a near-duplicate, and otherwise the
+    fingerprint to index once the story is stored.
 
     Only a story's first version is compared; later versions stay what the first was.
     """
-    if not first_version:
-        state = load_state(store, story.id)
-        return state.duplicate_of if state is not None else None
+    if stored is not None:
+        return (stored.progress.duplicate_of if stored.progress is not None else None), None
     index = lifecycle.duplicates
     value = fingerprint(story) if index is not None and story.is_live else None
     if index is None or value is None:
-        return None
+        return None, None
     original = index.find(story.id, value)
-    if original is None:
-        index.add(story.id, value)
-    return original
+    return original, (value if original is None else None)
 
 
-def _note_ignored(store: BlobStore, story_id: str, key: str, reason: str) -> None:
-    """Log an ignored version in the timeline, leaving the story in the stage it had.
+def _note(lifecycle: Lifecycle, story_id: str, stage: Stage, detail: str | None) -> None:
+    """Note ingest's verdict in the story's timeline (intake noted the arrival)."""
+    if lifecycle.timeline is not None:
+        lifecycle.timeline.note(story_id, stage, detail=detail)
 
-    Intake noted the payload as ``received``; the stage before that (``published``,
-    say) is where the story really is, so a re-sent copy does not send it back.
+
+def _ignore(
+    store: BlobStore,
+    lifecycle: Lifecycle,
+    story_id: str,
+    stored: StoredStory | None,
+    key: str,
+    reason: str,
+) -> None:
+    """Mark a version ingest did not apply, leaving the story in the stage it had.
+
+    The marker tells recovery the payload was dealt with; the timeline shows it in the
+    stage the story is really in (``published``, say), so a re-sent copy does not send
+    it back.
     """
-    state = load_state(store, story_id)
-    earlier = [t.stage for t in state.history if t.stage is not Stage.received] if state else []
-    stage = earlier[-1] if earlier else Stage.parsed
-    record_stage(store, story_id, stage, detail=f"ignored: {reason}", raw_key=key)
+    note_ignored(store, story_id, key, reason)
+    timeline = lifecycle.timeline
+    history = timeline.history(story_id) if timeline is not None else []
+    # The stage before this payload's arrival is where the story really is.
+    earlier = [t for t in history if t.stage is not Stage.received]
+    state = derive(story_id, stored.progress if stored else None, earlier)
+    stage = state.stage if state is not None else Stage.parsed
+    _note(lifecycle, story_id, stage, f"ignored: {reason}")
 
 
 def ingest(
@@ -93,54 +109,74 @@ def ingest(
 
     The write of ``stories/{id}.json`` is conditional on the version read, so a
     concurrent writer (another version, or enrichment of an older one) never loses a
-    newer version: on a lost race the decision is made again against the winner.
+    newer version: on a lost race the decision is made again against the winner. The
+    story's progress (parsed, this payload, when it arrived) travels in the same write.
     """
     lifecycle = lifecycle or Lifecycle()
     item = load_raw(store, key)
     story = parse_or_quarantine(store, key, item, budget)
     held = is_held(story, now or utcnow()) and lifecycle.embargoes is not None
+    # Most payloads are a story's first version. The first attempt assumes so and
+    # creates the story without reading it (If-None-Match): if the story exists, the
+    # create fails and the next attempt reads it. A held version, or one that would not
+    # make a first version, is decided against what is stored from the start.
+    assume_new = not held and decide(story, None).accept
 
     def attempt() -> IngestOutcome:
-        current, etag = load_story_tagged(store, story.id)
+        nonlocal assume_new
+        stored = None if assume_new else load_stored(store, story.id)
+        assume_new = False
+        current = stored.story if stored is not None else None
         decision = decide(story, current)
         if not decision.accept:
-            _note_ignored(store, story.id, key, decision.reason)
+            _ignore(store, lifecycle, story.id, stored, key, decision.reason)
             return IngestOutcome(story.id, Action.ignore, decision.reason)
         if held:
-            return _hold(store, story, key, lifecycle)
-        original = _duplicate_of(store, story, lifecycle, first_version=current is None)
-        save_story(store, carry_over(story, current), if_match=etag, if_none_match=etag is None)
-        if original is not None:
-            detail = f"near-duplicate of {original}"
-            record_stage(
-                store,
-                story.id,
-                Stage.duplicate,
-                detail=detail,
+            return _hold(story, key, lifecycle)
+        original, to_index = _duplicate_of(stored, story, lifecycle)
+        stage = Stage.duplicate if original is not None else Stage.parsed
+        before = stored.progress if stored is not None else None
+        if before is not None:
+            progress = before.moved(
+                stage,
                 version=story.version,
-                raw_key=key,
+                raw=key,
+                received_at=item.received_at,
                 duplicate_of=original,
             )
-            return IngestOutcome(story.id, Action.duplicate, detail)
-        record_stage(
+        else:
+            progress = start(
+                stage, story.version, raw=key, received_at=item.received_at, duplicate_of=original
+            )
+        save_story(
             store,
-            story.id,
-            Stage.parsed,
-            detail=decision.reason,
-            version=story.version,
-            raw_key=key,
+            carry_over(story, current),
+            progress=progress,
+            if_match=stored.etag if stored else None,
+            if_none_match=stored is None,
         )
+        if to_index is not None and lifecycle.duplicates is not None:
+            lifecycle.duplicates.add(story.id, to_index)
+        if original is not None:
+            detail = f"near-duplicate of {original}"
+            _note(lifecycle, story.id, Stage.duplicate, detail)
+            return IngestOutcome(story.id, Action.duplicate, detail)
+        _note(lifecycle, story.id, Stage.parsed, decision.reason)
         return IngestOutcome(story.id, Action.enrich, decision.reason)
 
     return until_written(attempt, subject=f"story {story.id}")
 
 
-def _hold(store: BlobStore, story: Story, key: str, lifecycle: Lifecycle) -> IngestOutcome:
-    """Put an embargoed version on the schedule; the sweep ingests it at its time."""
+def _hold(story: Story, key: str, lifecycle: Lifecycle) -> IngestOutcome:
+    """Put an embargoed version on the schedule; the sweep ingests it at its time.
+
+    The schedule's durable record (``state/embargo/``) is what tells recovery the
+    payload was dealt with.
+    """
     assert story.embargoed is not None and lifecycle.embargoes is not None
     lifecycle.embargoes.hold(story.id, key, story.embargoed)
     detail = f"held until {story.embargoed.isoformat()}"
-    record_stage(store, story.id, Stage.held, detail=detail, raw_key=key)
+    _note(lifecycle, story.id, Stage.held, detail)
     return IngestOutcome(story.id, Action.hold, detail)
 
 

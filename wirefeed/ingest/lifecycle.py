@@ -12,6 +12,7 @@ from datetime import datetime
 from wirefeed.ingest.embargo import EmbargoSchedule
 from wirefeed.ingest.near_duplicates import NearDuplicateIndex
 from wirefeed.model import TAG_FIELDS, Creator, PubStatus, Story
+from wirefeed.progress import Timeline
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,13 @@ def is_held(story: Story, now: datetime) -> bool:
 
 
 def carry_over(new: Story, current: Story | None) -> Story:
-    """The version to store: editor tags survive an update, non-live versions lose content."""
+    """The version to store: editor tags survive an update, non-live versions lose content.
+
+    The first creation time is the stored version's: feeds keep an entry where its
+    first version put it, and find it again (in an archive page too) by that time.
+    """
     if current is not None:
-        update = {}
+        update: dict[str, object] = {"firstcreated": current.firstcreated or current.versioncreated}
         for name in TAG_FIELDS:
             proposed = getattr(new, name)
             keys = {t.key for t in proposed}
@@ -73,3 +78,5 @@ class Lifecycle:
 
     embargoes: EmbargoSchedule | None = None
     duplicates: NearDuplicateIndex | None = None
+    # Each story's steps, for the editor's timeline (wirefeed.progress).
+    timeline: Timeline | None = None

@@ -23,7 +23,6 @@ from wirefeed.intake.quarantine import get_record, quarantine, release
 from wirefeed.layout import item_key, split_item_key
 from wirefeed.layout import raw_key as raw_key_for
 from wirefeed.model import Story, utcnow
-from wirefeed.progress import Stage, record_stage
 from wirefeed.storage import BlobStore, NotFound
 
 log = structlog.get_logger(__name__)
@@ -63,10 +62,16 @@ def raw_key_of(item: RawItem) -> str:
     return raw_key_for(digest)
 
 
-def store_raw(store: BlobStore, item: RawItem) -> str:
-    """Write a payload durably, addressed by its source and content, and return its key."""
+def store_raw(store: BlobStore, item: RawItem, items: int = 1) -> str:
+    """Write a payload durably, addressed by its source and content, and return its key.
+
+    A payload of several items says how many, so recovery can tell an item whose
+    message was lost from the others.
+    """
     key = raw_key_of(item)
     metadata = {"source": item.source, "received-at": item.received_at.isoformat()}
+    if items > 1:
+        metadata["items"] = str(items)
     if item.agency is not None:
         metadata["agency"] = item.agency
     store.put(
@@ -76,6 +81,14 @@ def store_raw(store: BlobStore, item: RawItem) -> str:
         metadata=metadata,
     )
     return key
+
+
+def items_in(store: BlobStore, key: str) -> int:
+    """How many items the stored payload at ``key`` carries (one HEAD request)."""
+    try:
+        return int(store.head(key).metadata.get("items", "1"))
+    except (NotFound, ValueError):
+        return 1
 
 
 def load_raw(store: BlobStore, key: str) -> RawItem:
@@ -143,15 +156,17 @@ def note_repairs(repairs: list[str], key: str, source: str) -> None:
 def receive_all(
     store: BlobStore, item: RawItem, budget: ParseBudget = INLINE
 ) -> list[Receipt | Quarantined]:
-    """Intake: keep the payload, parse every item it carries, note each story as received.
+    """Intake: keep the payload and parse every item it carries.
 
     The payload is stored before anything else, so even one that fails to parse is kept
     rather than lost. Each item that fails is quarantined with its reason, and the
     others are kept: the result lists a Receipt or a Quarantined for each item, in
     order. A payload of one item keeps its plain key; with ``item.part`` set, only that
-    item is received. An agency's payload (``item.agency``) any of whose stories names
-    another source raises ForeignSource before anything is stored, so no agency can
-    write into another's stories; ingest checks it again (replays, the reconciler).
+    item is received. The stored payload is the record that it arrived (when, and how
+    many items, in its metadata); intake writes nothing else for an item that parses.
+    An agency's payload (``item.agency``) any of whose stories names another source
+    raises ForeignSource before anything is stored, so no agency can write into
+    another's stories; ingest checks it again (replays, the reconciler).
     """
     try:
         delivery = budget.run(parse_delivery, item)
@@ -161,7 +176,7 @@ def receive_all(
     for _, outcome in selected:
         if not isinstance(outcome, ParseError):
             check_source(item, outcome)
-    key = store_raw(store, item)
+    key = store_raw(store, item, len(delivery.items))
     note_repairs(delivery.repairs, key, item.source)
     several = len(delivery.items) > 1
     results: list[Receipt | Quarantined] = []
@@ -170,7 +185,6 @@ def receive_all(
         if isinstance(outcome, ParseError):
             results.append(_set_aside(store, key_of_item, item, outcome))
             continue
-        record_stage(store, outcome.id, Stage.received, raw_key=key_of_item)
         results.append(Receipt(story_id=outcome.id, raw_key=key_of_item))
     return results
 

@@ -14,6 +14,7 @@ from wirefeed.layout import FEED_FORMATS
 from wirefeed.messages import QUEUES
 from wirefeed.metrics import queue_depths
 from wirefeed.ops.reconcile import load_states, stuck_since
+from wirefeed.progress import Timeline
 from wirefeed.storage import BlobStore, NotFound
 
 
@@ -77,7 +78,7 @@ def collect(
     """Gather the status from Redis and the bucket (the worker counts come from the caller)."""
     now = now or datetime.now(UTC)
     depths = queue_depths(client, QUEUES)
-    states = load_states(store)
+    states = load_states(store, Timeline(client))
     oldest = stuck_since(states)
     waiting = None
     if oldest is not None and oldest.last_change is not None:

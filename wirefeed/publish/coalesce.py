@@ -1,9 +1,12 @@
-"""Per-feed coalescing in Redis: many stories, one render per window.
+"""Per-feed coalescing in Redis: many stories, at most one render per window.
 
-A story marks each feed it touches as pending. The first mark in a window schedules a
-render; later marks in the same window only add to the pending set. The render takes
-the pending set, and only forgets the stories after their feed was uploaded, so a
-crash mid-render leaves them pending for the next one.
+A story marks each feed it touches as pending. Coalescing is leading-edge: a feed that
+has not begun a render within the last window renders at once, so a lone story is not
+held back; a mark that follows a render within the window schedules the next render
+for the moment the window ends, and later marks only add to the pending set. A burst
+therefore still costs at most one render (one write of each document) per feed per
+window. The render takes the pending set, and only forgets the stories after their
+feed was uploaded, so a crash mid-render leaves them pending for the next one.
 """
 
 from __future__ import annotations
@@ -32,8 +35,16 @@ class FeedScheduler:
     def _scheduled(self, feed_id: str) -> str:
         return f"{_PREFIX}:{feed_id}:scheduled"
 
-    def mark(self, feed_id: str, story_ids: Iterable[str]) -> bool:
-        """Add stories to a feed's pending set; True when the caller must schedule a render."""
+    def _rendered(self, feed_id: str) -> str:
+        return f"{_PREFIX}:{feed_id}:rendered"
+
+    def mark(self, feed_id: str, story_ids: Iterable[str]) -> float | None:
+        """Add stories to a feed's pending set; return the delay of the render to schedule.
+
+        None means a render is already scheduled and will take the stories. Otherwise
+        the caller schedules one after the returned seconds: 0 when the feed has not
+        begun a render within the window (leading edge), else what is left of it.
+        """
         # The flag expires, so a render that was lost (say, with Redis) is rescheduled
         # by the next story or by the sweeper instead of blocking the feed forever.
         ttl_ms = max(1000, int(self.window_s * 10_000))
@@ -42,14 +53,23 @@ class FeedScheduler:
         if ids:
             pipe.sadd(self._pending(feed_id), *ids)
         pipe.set(self._scheduled(feed_id), "1", nx=True, px=ttl_ms)
-        return bool(pipe.execute()[-1])
+        pipe.pttl(self._rendered(feed_id))
+        *_, scheduled, remaining_ms = pipe.execute()
+        if not scheduled:
+            return None
+        # PTTL is negative when no render began within the window.
+        return max(0, int(remaining_ms)) / 1000
 
     def begin(self, feed_id: str) -> list[str]:
-        """Start a render: clear the flag (new stories schedule the next one), read pending."""
+        """Start a render: clear the flag (new stories schedule the next one), read pending.
+
+        The start opens the feed's window: renders marked during it wait for its end.
+        """
         pipe = self.redis.pipeline()
         pipe.delete(self._scheduled(feed_id))
         pipe.smembers(self._pending(feed_id))
-        _, members = pipe.execute()
+        pipe.set(self._rendered(feed_id), "1", px=max(1, int(self.window_s * 1000)))
+        _, members, _ = pipe.execute()
         return sorted(m.decode() if isinstance(m, bytes) else m for m in members)
 
     def done(self, feed_id: str, story_ids: Iterable[str]) -> None:

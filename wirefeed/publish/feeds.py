@@ -95,6 +95,9 @@ class FeedEntry(BaseModel):
     correction_note: str | None = None
     categories: list[Category] = Field(default_factory=list)
     enclosures: list[Enclosure] = Field(default_factory=list)
+    # A feed's stored state keeps entries without their body (``content_html`` empty)
+    # and this digest of it instead; the body is read back from the story to render.
+    body_sha256: str | None = None
 
     @field_validator("language")
     @classmethod
@@ -129,6 +132,21 @@ class FeedEntry(BaseModel):
         return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
 
 
+class PageSpan(BaseModel):
+    """The publication dates of the oldest and newest entry an archive page holds."""
+
+    oldest: datetime
+    newest: datetime
+
+    def covers(self, published: datetime) -> bool:
+        """Whether an entry first published then may be on the page."""
+        return self.oldest <= published <= self.newest
+
+    def widened(self, published: datetime) -> PageSpan:
+        """The span once an entry first published then is on the page too."""
+        return PageSpan(oldest=min(self.oldest, published), newest=max(self.newest, published))
+
+
 class FeedDocument(BaseModel):
     """The entries of one feed (or one archive page of it), newest first."""
 
@@ -137,9 +155,10 @@ class FeedDocument(BaseModel):
     # Hash of the last uploaded rendering per format, to skip unchanged uploads.
     uploaded_hashes: dict[str, str] = Field(default_factory=dict)
     # RFC 5005 history (current documents only): archive page numbers, oldest first,
-    # and which page holds each archived story, so a kill or correction finds it.
+    # and the span of entries each page holds, so a kill or correction finds its page
+    # without an index of every archived story (which would grow with the archive).
     archive_pages: list[int] = Field(default_factory=list)
-    archived: dict[str, int] = Field(default_factory=dict)
+    spans: dict[int, PageSpan] = Field(default_factory=dict)
     # Counters an operator (and the burst test) can read: renders that uploaded
     # anything, and rendered documents uploaded in all.
     renders: int = 0

@@ -17,7 +17,7 @@ from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import store_raw
 from wirefeed.layout import public_story_key
 from wirefeed.model import Creator, PubStatus, Tag, utcnow
-from wirefeed.progress import load_state
+from wirefeed.progress import Stage, Timeline, load_state
 from wirefeed.publish.coalesce import FeedScheduler
 from wirefeed.publish.publishing import load_feed_document
 from wirefeed.publish.subscriptions import FIREHOSE, FeedSpec, SubscriptionConfig, Subscriptions
@@ -81,18 +81,23 @@ def test_a_killed_story_leaves_every_feed_and_stays_dead(
     story_id: str,
     fixtures: Path,
 ) -> None:
-    feed_actions.publish_now(store, settings, SUBSCRIPTIONS, scheduler, story_id, _job(store))
-    story_actions.kill(store, story_id, "ann", "legal")
+    timeline = Timeline(scheduler.redis)
+    feed_actions.publish_now(
+        store, settings, SUBSCRIPTIONS, scheduler, story_id, _job(store), timeline
+    )
+    state = load_state(store, story_id, timeline)
+    assert state is not None and state.feeds == ["all", "second"]
+    story_actions.kill(store, story_id, "ann", "legal", timeline=timeline)
     job_id = _job(store, story_id)
-    feed_actions.publish_now(store, settings, SUBSCRIPTIONS, scheduler, story_id, job_id)
+    feed_actions.publish_now(store, settings, SUBSCRIPTIONS, scheduler, story_id, job_id, timeline)
     for feed_id in ("all", "second"):
         assert load_feed_document(store, feed_id).entries == []
         assert story_id not in store.get(f"feeds/{feed_id}.atom").body.decode()
     job = jobs.load_job(store, job_id)
     assert job is not None
     assert [(w.feed_id, w.in_feed) for w in job.feeds] == [("all", False), ("second", False)]
-    state = load_state(store, story_id)
-    assert state is not None and state.feeds == []
+    state = load_state(store, story_id, timeline)
+    assert state is not None and state.feeds == [] and state.stage is Stage.published
     # The wire sends the story again: the tombstone stays, even against a newer version.
     again = (fixtures / "seed-story.txt").read_bytes().replace(b"12 days", b"twelve days")
     assert _ingest(store, again) == story_id
@@ -149,18 +154,20 @@ def test_editor_tags_replace_the_field_and_survive_tagging(
     assert Tag(name="Yulia Peresild", creator=Creator.editor) in retagged.people
 
 
-def test_versions_and_their_diff(store: MemoryStore, story_id: str) -> None:
-    story_actions.correct(
-        store, story_id, "ann", Correction(note="Named the ship", headline="Soyuz crew returns")
-    )
-    story_actions.kill(store, story_id, "bob", "legal")
+def test_versions_and_their_diff(
+    store: MemoryStore, story_id: str, scheduler: FeedScheduler
+) -> None:
+    timeline = Timeline(scheduler.redis)
+    correction = Correction(note="Named the ship", headline="Soyuz crew returns")
+    story_actions.correct(store, story_id, "ann", correction, timeline=timeline)
+    story_actions.kill(store, story_id, "bob", "legal", timeline=timeline)
     known = views.versions(store, story_id)
     assert [v.version for v in known] == ["1", "2", "3"]
     lines = views.diff(known[0], known[1])
     assert "-# Russian crew returns to earth after shooting the first movie in space" in lines
     assert "+# Soyuz crew returns" in lines
     assert "+Correction: Named the ship" in lines
-    state = load_state(store, story_id)
+    state = load_state(store, story_id, timeline)
     assert state is not None
     assert [t.detail for t in state.history if t.stage == "edited"] == [
         "corrected by ann",
@@ -179,7 +186,7 @@ def test_an_edit_never_overwrites_a_version_stored_meanwhile(
             save_story(store, current.model_copy(update={"version": "5"}))
         return story.model_copy(update={"ednote": "edited"})
 
-    edited = story_actions._rewrite(store, story_id, "ann", "test", meanwhile)
+    edited = story_actions._rewrite(store, story_id, "ann", "test", meanwhile, None)
     assert edited.version == "5"
     assert edited.ednote == "edited"
 

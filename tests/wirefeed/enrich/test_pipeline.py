@@ -6,7 +6,7 @@ import pytest
 
 from wirefeed import stories
 from wirefeed.enrich import enriching
-from wirefeed.enrich.taggers import build_pipeline
+from wirefeed.enrich.taggers import TaggerPipeline, build_pipeline
 from wirefeed.ingest import ingesting
 from wirefeed.intake import receiving
 from wirefeed.intake.parsers import RawItem
@@ -20,6 +20,12 @@ from .conftest import story_from_text
 @pytest.fixture(scope="module")
 def full_pipeline():
     return build_pipeline(Settings().taggers, Settings())
+
+
+def _enriched(store: MemoryStore, story_id: str, pipeline: TaggerPipeline) -> Story | None:
+    """The stored story enrichment left."""
+    done = enriching.enrich(store, story_id, pipeline)
+    return done.story if done is not None else None
 
 
 def test_default_settings_run_the_full_pipeline(full_pipeline, seed_story: Story) -> None:
@@ -58,7 +64,7 @@ def test_editor_tags_survive_re_enrichment(full_pipeline, fixtures) -> None:
         store, RawItem((fixtures / "seed-story.txt").read_bytes(), "text/plain", source="test")
     )
     ingesting.ingest(store, receipt.raw_key)
-    first = enriching.enrich(store, receipt.story_id, full_pipeline)
+    first = _enriched(store, receipt.story_id, full_pipeline)
     assert first is not None
 
     # An editor renames a person, removes a machine place and adds a subject of their own.
@@ -75,14 +81,14 @@ def test_editor_tags_survive_re_enrichment(full_pipeline, fixtures) -> None:
     })  # fmt: skip
     stories.save_story(store, edited)
 
-    again = enriching.enrich(store, receipt.story_id, full_pipeline)
+    again = _enriched(store, receipt.story_id, full_pipeline)
     assert again is not None
     assert editor_person in again.people
     movies = [t for t in again.subjects if t.literal == "medtop:20000005"]
     assert movies == [editor_subject]  # the machine did not add its own copy or replace it
     assert {"Oleg Novitskiy", "Tom Cruise"} <= {t.name for t in again.people}
     # Re-running changes nothing more: enrichment is idempotent.
-    assert enriching.enrich(store, receipt.story_id, full_pipeline) == again
+    assert _enriched(store, receipt.story_id, full_pipeline) == again
 
 
 def test_tags_the_agency_sent_survive_enrichment(full_pipeline, fixtures) -> None:
@@ -95,11 +101,11 @@ def test_tags_the_agency_sent_survive_enrichment(full_pipeline, fixtures) -> Non
     sent = parsed.subjects
     assert sent and all(t.creator is Creator.source for t in sent)
 
-    tagged = enriching.enrich(store, receipt.story_id, full_pipeline)
+    tagged = _enriched(store, receipt.story_id, full_pipeline)
     assert tagged is not None
     assert all(t in tagged.subjects for t in sent)
     assert tagged.language == "es"  # the machine still tagged the story
-    assert enriching.enrich(store, receipt.story_id, full_pipeline) == tagged
+    assert _enriched(store, receipt.story_id, full_pipeline) == tagged
 
 
 def test_stories_tagged_in_a_batch_are_tagged_as_alone(full_pipeline, seed_story: Story) -> None:

@@ -21,10 +21,19 @@ def test_receive_stores_the_payload_before_anything_else() -> None:
     raw = receiving.load_raw(store, receipt.raw_key)
     assert raw.payload == TEXT
     assert raw.source == "agency"
+    # The stored payload is the only record intake writes: one request.
+    assert store.puts == 1 and load_state(store, receipt.story_id) is None
+
+
+def test_ingest_stores_the_progress_with_the_story() -> None:
+    store = MemoryStore()
+    receipt = receiving.receive(store, RawItem(TEXT, "text/plain", source="agency"))
+    ingesting.ingest(store, receipt.raw_key)
     state = load_state(store, receipt.story_id)
     assert state is not None
-    assert state.stage is Stage.received
-    assert state.raw_keys == [receipt.raw_key]
+    assert (state.stage, state.version) == (Stage.parsed, "1")
+    assert [t.stage for t in state.history] == [Stage.received, Stage.parsed]
+    assert store.puts == 2  # the payload, then the story with its progress
 
 
 def test_unparseable_payload_is_kept_and_quarantined() -> None:
@@ -50,7 +59,7 @@ def test_ingest_then_enrich_is_idempotent() -> None:
     taggers = build_pipeline(["keywords"])
     tagged = enriching.enrich(store, receipt.story_id, taggers)
     assert tagged is not None
-    assert tagged.word_count and tagged.word_count > 5
+    assert tagged.story.word_count and tagged.story.word_count > 5
     after_first = store.get(story_key(receipt.story_id)).body
     enriching.enrich(store, receipt.story_id, taggers)
     assert store.get(story_key(receipt.story_id)).body == after_first

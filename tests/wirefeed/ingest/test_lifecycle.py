@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import redis
@@ -17,8 +18,9 @@ from wirefeed.ingest.lifecycle import Decision, Lifecycle, decide
 from wirefeed.ingest.near_duplicates import NearDuplicateIndex, distance, fingerprint
 from wirefeed.intake import receiving
 from wirefeed.intake.parsers import RawItem
+from wirefeed.layout import story_key
 from wirefeed.model import Body, Creator, Headline, PubStatus, Story, Tag
-from wirefeed.progress import Stage, load_state, record_stage
+from wirefeed.progress import Stage, Timeline, ignored_payloads, load_state
 from wirefeed.storage import MemoryStore
 
 T0 = datetime(2026, 10, 17, 9, 0, tzinfo=UTC)
@@ -179,7 +181,7 @@ def test_enrichment_of_an_old_version_never_overwrites_a_newer_one() -> None:
 
     taggers.enrich = enrich_while_v2_lands  # type: ignore[method-assign]
     tagged = enriching.enrich(store, second.story_id, taggers)
-    assert tagged is not None and tagged.version == "2"
+    assert tagged is not None and tagged.story.version == "2"
     stored = stories.load_story(store, second.story_id)
     assert stored is not None and stored.version == "2" and stored.word_count
 
@@ -281,7 +283,7 @@ def test_near_duplicates_are_linked_not_published(
     second = receiving.receive(store, item(json.dumps(doc).encode(), source=second_source))
     outcome = ingesting.ingest(store, second.raw_key, parts)
     assert outcome.action.value == action
-    state = ingesting.load_state(store, second.story_id)
+    state = load_state(store, second.story_id)
     assert state is not None
     assert state.duplicate_of == (first.story_id if action == "duplicate" else None)
 
@@ -294,13 +296,40 @@ def test_a_negative_distance_turns_detection_off(redis_client: redis.Redis) -> N
     assert ingesting.ingest(store, again.raw_key, parts).action is ingesting.Action.enrich
 
 
-def test_a_resent_copy_leaves_a_published_story_published() -> None:
+def test_a_resent_copy_leaves_a_published_story_published(redis_client: redis.Redis) -> None:
     store = MemoryStore()
+    parts = Lifecycle(timeline=Timeline(redis_client))
     first = receiving.receive(store, item(ninjs(1)))
-    ingesting.ingest(store, first.raw_key)
-    record_stage(store, first.story_id, Stage.published, in_feeds={"all": True})
+    ingesting.ingest(store, first.raw_key, parts)
+    Timeline(redis_client).note(first.story_id, Stage.published, version="1", detail="in all")
     again = receiving.receive(store, item(ninjs(1)))
-    assert ingesting.ingest(store, again.raw_key).action is ingesting.Action.ignore
-    state = load_state(store, first.story_id)
+    assert ingesting.ingest(store, again.raw_key, parts).action is ingesting.Action.ignore
+    state = load_state(store, first.story_id, Timeline(redis_client))
     assert state is not None and state.stage is Stage.published
     assert state.history[-1].detail is not None and "ignored" in state.history[-1].detail
+    # The marker tells recovery the copy was dealt with.
+    assert ignored_payloads(store, first.story_id) == [again.raw_key]
+
+
+def test_a_first_version_is_created_without_reading_the_story_first() -> None:
+    store = MemoryStore()
+    first = receiving.receive(store, item(ninjs(1)))
+    reads: list[str] = []
+    get = store.get
+
+    def counting_get(key: str) -> Any:
+        if key == story_key(first.story_id):
+            reads.append(key)
+        return get(key)
+
+    store.get = counting_get  # type: ignore[method-assign]
+    ingesting.ingest(store, first.raw_key)
+    assert reads == []
+    # A later version finds the story there (its create fails) and is applied over it.
+    second = receiving.receive(store, item(ninjs(2, minutes=5)))
+    assert ingesting.ingest(store, second.raw_key).action is ingesting.Action.enrich
+    assert len(reads) == 1
+    current = stories.load_story(store, first.story_id)
+    assert current is not None and current.version == "2"
+    # The same payload delivered twice is ignored, as before.
+    assert ingesting.ingest(store, second.raw_key).action is ingesting.Action.ignore

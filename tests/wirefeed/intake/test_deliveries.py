@@ -37,8 +37,11 @@ def sent() -> list[tuple[str, tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def client(store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]]) -> TestClient:
-    app = create_app(Settings(dev_mode=True), store, enqueue=lambda t, *a: sent.append((t, a)))
+def client(
+    store: MemoryStore, sent: list[tuple[str, tuple[Any, ...]]], redis_url: str
+) -> TestClient:
+    settings = Settings(dev_mode=True, redis_url=redis_url)
+    app = create_app(settings, store, enqueue=lambda t, *a: sent.append((t, a)))
     return TestClient(app)
 
 

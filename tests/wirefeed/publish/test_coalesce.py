@@ -9,11 +9,27 @@ from wirefeed.publish.coalesce import FeedScheduler
 
 def test_only_the_first_mark_in_a_window_schedules_a_render(redis_url: str) -> None:
     scheduler = FeedScheduler(redis.Redis.from_url(redis_url), window_s=1)
-    scheduled = [scheduler.mark("burst", [f"s{i}"]) for i in range(50)]
-    assert scheduled.count(True) == 1
+    delays = [scheduler.mark("burst", [f"s{i}"]) for i in range(50)]
+    # Leading edge: a feed with no render in the window renders at once.
+    assert delays[0] == 0
+    assert delays[1:] == [None] * 49
     assert scheduler.begin("burst") == sorted(f"s{i}" for i in range(50))
-    # Once a render began, the next story schedules the next render.
-    assert scheduler.mark("burst", ["late"]) is True
+    # Once a render began, the next story schedules the next render for the end of
+    # the window that render opened, and the rest of the burst waits with it.
+    delay = scheduler.mark("burst", ["late"])
+    assert delay is not None and 0 < delay <= 1
+    assert scheduler.mark("burst", ["later"]) is None
+
+
+def test_a_lone_story_renders_at_once(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    scheduler = FeedScheduler(client, window_s=1)
+    assert scheduler.mark("quiet", ["a"]) == 0
+    scheduler.begin("quiet")
+    scheduler.done("quiet", ["a"])
+    # The window the render opened expires by itself; expire it now instead of waiting.
+    client.delete("wirefeed:feed:quiet:rendered")
+    assert scheduler.mark("quiet", ["b"]) == 0
 
 
 def test_stories_stay_pending_until_done(redis_url: str) -> None:
@@ -45,6 +61,6 @@ def test_a_sweep_can_schedule_without_adding_stories(redis_url: str) -> None:
     scheduler.mark("lost", ["x"])
     scheduler.begin("lost")  # the render began, then its worker died
     assert "lost" in scheduler.unscheduled()
-    assert scheduler.mark("lost", []) is True
+    assert scheduler.mark("lost", []) is not None
     assert "lost" not in scheduler.unscheduled()
     assert scheduler.begin("lost") == ["x"]

@@ -11,15 +11,18 @@ import redis
 
 from tests.conftest import wait_for
 from wirefeed import stories
-from wirefeed.layout import feed_archive_state_key
+from wirefeed.layout import feed_archive_state_key, feed_state_key
 from wirefeed.lease import LeaseLost
-from wirefeed.model import Headline, PubStatus, Story, Tag
-from wirefeed.progress import Stage, load_state, record_stage
+from wirefeed.model import Body, Headline, PubStatus, Story, Tag
+from wirefeed.progress import load_progress, load_state
 from wirefeed.publish.coalesce import FeedScheduler
 from wirefeed.publish.publishing import (
+    BODIES,
+    archived_story_ids,
     feeds_to_update,
     load_archive_page,
     load_feed_document,
+    remember_feeds,
     render_and_record,
     render_pending,
     update_feed,
@@ -49,7 +52,9 @@ def put_story(store: MemoryStore, n: int, **fields: Any) -> Story:
     }
     values.update(fields)
     story = Story(**values)
-    stories.save_story(store, story)
+    # As the pipeline's writers do, a new version carries the stored progress over.
+    stored = stories.load_stored(store, story.id)
+    stories.save_story(store, story, progress=stored.progress if stored else None)
     return story
 
 
@@ -73,7 +78,7 @@ def test_a_story_goes_to_the_feeds_it_matches_and_stays_listed_after_a_retag(
     subs = subscriptions()
     put_story(store, 1, subjects=[Tag(name="football", literal="subj:15054000")])
     assert feeds_to_update(store, subs, "s1") == {"all", "sport", "acme-private"}
-    record_stage(store, "s1", Stage.published, in_feeds={"sport": True})
+    remember_feeds(store, "s1", ["sport"])  # published there
     put_story(store, 1, version="2", subjects=[])
     assert feeds_to_update(store, subs, "s1") == {"all", "sport", "acme-private"}
     update = update_feed(store, Settings(), subs, "sport", ["s1"])
@@ -157,7 +162,7 @@ def test_old_entries_roll_into_archive_pages_and_a_kill_reaches_them(
     update_feed(store, settings, subs, "all", ["s0"])
     for fmt in ("rss", "atom", "json"):
         assert "story/s0" not in store.get(f"feeds/all/archive/1.{fmt}").body.decode()
-    assert "s0" not in load_feed_document(store, "all").archived
+    assert "s0" not in archived_story_ids(store, "all")
 
 
 def test_archive_pages_past_the_limit_are_deleted(store: MemoryStore) -> None:
@@ -168,7 +173,7 @@ def test_archive_pages_past_the_limit_are_deleted(store: MemoryStore) -> None:
         update_feed(store, settings, subs, "all", [f"s{n}"])
     doc = load_feed_document(store, "all")
     assert doc.archive_pages == [3, 4]
-    assert set(doc.archived) == {"s2", "s3"}
+    assert set(archived_story_ids(store, "all")) == {"s2", "s3"}
     for key in ("feeds/all/archive/1.atom", feed_archive_state_key("all", 2)):
         try:
             store.get(key)
@@ -207,6 +212,74 @@ def test_embargoed_stories_wait(store: MemoryStore, settings: Settings) -> None:
     assert update.membership == {"s1": False}
 
 
+def test_feed_states_keep_entries_without_their_bodies(
+    store: MemoryStore, settings: Settings
+) -> None:
+    put_story(store, 1, bodies=[Body(value="<p>The whole story.</p>")])
+    update_feed(store, settings, subscriptions(), "all", ["s1"])
+    state = store.get(feed_state_key("all")).body.decode()
+    assert "The whole story" not in state
+    (entry,) = load_feed_document(store, "all").entries
+    assert entry.content_html == "" and entry.body_sha256
+    assert "The whole story" in store.get("feeds/all.atom").body.decode()
+
+
+def test_a_render_reads_missing_bodies_from_the_stories(
+    store: MemoryStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_story(store, 1, bodies=[Body(value="<p>First body.</p>")])
+    update_feed(store, settings, subscriptions(), "all", ["s1"])
+    # Another process (or this one, restarted) keeps no bodies yet.
+    monkeypatch.setattr(BODIES, "_bodies", type(BODIES._bodies)())
+    put_story(store, 2)
+    update_feed(store, settings, subscriptions(), "all", ["s2"])
+    assert "First body." in store.get("feeds/all.atom").body.decode()
+
+
+def test_a_render_writes_only_the_pages_that_changed(
+    store: MemoryStore, settings: Settings
+) -> None:
+    subs = subscriptions(size=2)
+    for n in range(12):
+        put_story(store, n)
+        update_feed(store, settings, subs, "all", [f"s{n}"])
+    assert load_feed_document(store, "all").archive_pages == [1, 2, 3, 4, 5]
+    small = len(store.get(feed_state_key("all")).body)
+    written: list[str] = []
+    put = store.put
+
+    def counting_put(key: str, body: bytes, **kwargs: Any) -> str:
+        written.append(key)
+        return put(key, body, **kwargs)
+
+    store.put = counting_put  # type: ignore[method-assign]
+    put_story(store, 12)
+    update_feed(store, settings, subs, "all", ["s12"])
+    # s10 rolled into page 5 (which s9 fills): page 6 opens, and page 5's RSS and Atom
+    # are written again for their next-archive link; no other page is written.
+    assert sorted({k for k in written if "/archive/" in k}) == [
+        "feeds/all/archive/5.atom",
+        "feeds/all/archive/5.rss",
+        "feeds/all/archive/6.atom",
+        "feeds/all/archive/6.json",
+        "feeds/all/archive/6.rss",
+        feed_archive_state_key("all", 5),
+        feed_archive_state_key("all", 6),
+    ]
+    written.clear()
+    # A correction of an archived story rewrites its page alone.
+    put_story(store, 3, version="2", headlines=[Headline(value="Story 3, corrected")])
+    update_feed(store, settings, subs, "all", ["s3"])
+    assert {k for k in written if "/archive/" in k} == {
+        "feeds/all/archive/2.atom",
+        "feeds/all/archive/2.json",
+        "feeds/all/archive/2.rss",
+        feed_archive_state_key("all", 2),
+    }
+    # The current state does not grow with the archive.
+    assert len(store.get(feed_state_key("all")).body) < small * 1.2
+
+
 def test_a_render_whose_lease_was_lost_writes_nothing(
     store: MemoryStore, settings: Settings, redis_url: str
 ) -> None:
@@ -222,8 +295,9 @@ def test_a_render_whose_lease_was_lost_writes_nothing(
     assert not any(key.startswith("feeds/") for key in store.list(""))
     assert load_state(store, "s1") is None
     # The story stays pending, so the next render publishes it.
-    rendered = render_pending(store, settings, subscriptions(), scheduler, "all")
-    assert rendered is not None
-    update, states = rendered
-    assert update.membership == {"s1": True} and states["s1"].feeds == ["all"]
+    update = render_pending(store, settings, subscriptions(), scheduler, "all")
+    assert update is not None and update.membership == {"s1": True}
+    # The story's progress now names the feed, so a kill will reach it.
+    progress = load_progress(store, "s1")
+    assert progress is not None and progress.feeds == ["all"]
     assert scheduler.begin("all") == []
