@@ -17,8 +17,6 @@ from wirefeed.intake.quarantine import get_record, list_records
 
 app = typer.Typer(help="Items that could not be processed, kept with their reason.")
 console = Console()
-# The API's answers about one item: unknown (404), or still refused by intake (422).
-_ITEM_REFUSALS = {404, 422}
 
 
 @app.command("list")
@@ -53,22 +51,25 @@ def show(item_id: str) -> None:
 def replay(item_ids: list[str], api: ApiOption = None) -> None:
     """Take items through intake again (after a fix), each as an audited editor action.
 
-    Every item is tried, one line each; exits 1 when any is still refused or unknown,
-    and 4 at once when the API cannot be reached.
+    Every item is tried, one line each; exits 1 when any is still refused, 3 when the
+    others were unknown ids, and 4 at once when the API cannot be reached.
     """
-    client, failed = EditorClient(api), 0
+    client, failed = EditorClient(api), {404: 0, 422: 0}
     with Reporter(console) as reporter:
         for done, item_id in enumerate(item_ids, 1):
             try:
                 job = client.call("POST", f"/quarantine/{item_id}/replay")
             except Refused as refused:
-                if refused.status not in _ITEM_REFUSALS:
+                # The API's answers about one item: unknown (404), or still refused (422).
+                if refused.status not in failed:
                     raise  # no token, a wrong one, or the API failing: the same for every item
                 console.print(f"[yellow]{item_id}: {refused.message}")
-                failed += 1
+                failed[refused.status] += 1
             else:  # the job ends once the item's stories are queued for ingest
                 console.print(f"{item_id}: replayed (job {job['job_id']})")
             if len(item_ids) > 1:
                 reporter.update("replaying", done, len(item_ids))
-    if failed:
-        raise CommandError(f"{failed} of {len(item_ids)} items not replayed", EXIT_FAILED)
+    if any(failed.values()):
+        code = EXIT_FAILED if failed[422] else EXIT_REFUSED
+        not_replayed = sum(failed.values())
+        raise CommandError(f"{not_replayed} of {len(item_ids)} items not replayed", code)

@@ -203,6 +203,8 @@ def test_every_command_works_beside_a_running_stack(
     assert still.returncode == EXIT_FAILED
     assert "still does not parse" in still.stdout and "no quarantined item" in still.stdout
     assert one_line(still) == "error: 2 of 2 items not replayed"
+    unknown_item = wirefeed(tmp_path, "quarantine", "replay", "no-such-item")
+    assert unknown_item.returncode == EXIT_REFUSED
 
     unknown = wirefeed(tmp_path, "kill", "no-such-story", "--reason", "x")
     assert unknown.returncode == EXIT_REFUSED
