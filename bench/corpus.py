@@ -10,18 +10,41 @@ from __future__ import annotations
 import random
 
 PEOPLE = [
-    "Maria Lopez", "John Carter", "Aiko Tanaka", "Pierre Dubois", "Fatima Hassan",
-    "Olaf Schmidt", "Priya Natarajan", "Kwame Mensah", "Elena Petrova", "Liam O'Brien",
-]  # fmt: skip
+    "Maria Lopez",
+    "John Carter",
+    "Aiko Tanaka",
+    "Pierre Dubois",
+    "Fatima Hassan",
+    "Olaf Schmidt",
+    "Priya Natarajan",
+    "Kwame Mensah",
+    "Elena Petrova",
+    "Liam O'Brien",
+]
 ORGS = [
-    "the World Health Organization", "NASA", "the European Central Bank", "Reuters",
-    "the United Nations", "Siemens", "the International Monetary Fund", "FIFA",
-    "Amnesty International", "Toyota",
-]  # fmt: skip
+    "the World Health Organization",
+    "NASA",
+    "the European Central Bank",
+    "Reuters",
+    "the United Nations",
+    "Siemens",
+    "the International Monetary Fund",
+    "FIFA",
+    "Amnesty International",
+    "Toyota",
+]
 PLACES = [
-    "Paris", "Nairobi", "Tokyo", "Brazil", "Germany", "Canada", "Mumbai", "Kazakhstan",
-    "Sydney", "Mexico City",
-]  # fmt: skip
+    "Paris",
+    "Nairobi",
+    "Tokyo",
+    "Brazil",
+    "Germany",
+    "Canada",
+    "Mumbai",
+    "Kazakhstan",
+    "Sydney",
+    "Mexico City",
+]
 TOPICS = {
     "economy": [
         "{org} said inflation in {place} slowed to {n}.{m} percent in the latest quarter.",

@@ -15,13 +15,21 @@ DONE_KEY = "wirefeed:bench:noop-done"
 
 app = Celery("wirefeed-bench", broker=production.conf.broker_url)
 app.conf.update(
-    {key: production.conf[key] for key in (
-        "task_serializer", "accept_content", "task_ignore_result", "task_acks_late",
-        "task_reject_on_worker_lost", "worker_prefetch_multiplier", "broker_transport_options",
-    )},
+    {
+        key: production.conf[key]
+        for key in (
+            "task_serializer",
+            "accept_content",
+            "task_ignore_result",
+            "task_acks_late",
+            "task_reject_on_worker_lost",
+            "worker_prefetch_multiplier",
+            "broker_transport_options",
+        )
+    },
     task_queues=[Queue(name) for name in NOOP_QUEUES],
     task_routes={f"{name}.*": {"queue": name} for name in NOOP_QUEUES},
-)  # fmt: skip
+)
 _done = redis.Redis.from_url(os.environ.get("REDIS_URL", production.conf.broker_url))
 
 

@@ -141,10 +141,25 @@ def engine_ceiling(stack: LocalStack, chains: int) -> float:
     for queue, noop in zip(PIPELINE_QUEUES, NOOP_QUEUES, strict=True):
         stack.add(
             f"bench-{noop}",
-            [sys.executable, "-m", "celery", "-A", "bench.noop", "worker", "-Q", noop,
-             "-n", f"{noop}@%h", "-c", str(WORKER_CONCURRENCY[queue]), "--loglevel", "WARNING",
-             "--without-mingle", "--without-gossip"],
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bench.noop",
+                "worker",
+                "-Q",
+                noop,
+                "-n",
+                f"{noop}@%h",
+                "-c",
+                str(WORKER_CONCURRENCY[queue]),
+                "--loglevel",
+                "WARNING",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+        )
     from bench.noop import app as noop_app
 
     client = redis.Redis.from_url(stack.redis_url)
@@ -298,8 +313,11 @@ def last_time(state: StoryState, stage: Stage) -> datetime:
 def _metric_sum(url: str, name: str, labels: str = "") -> float:
     """The sum of a counter over the samples whose labels contain ``labels``."""
     text = httpx.get(url, timeout=10).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name) and labels in line)  # fmt: skip
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(name) and labels in line
+    )
 
 
 def metric_total(stack: LocalStack, worker: str, name: str, labels: str = "") -> float:
@@ -368,9 +386,12 @@ def kill_propagation_s(stack: LocalStack, story_ids: list[str]) -> list[float]:
         feeds = state.feeds if state else []
         urls = [settings.public_url(feed_key(f, fmt)) for f in feeds for fmt in FORMATS]
         started = time.perf_counter()
-        answer = httpx.post(f"{stack.api_url}/v1/editor/stories/{story_id}/kill",
-                            json={"reason": "Benchmark: kill propagation"}, headers=headers,
-                            timeout=30)  # fmt: skip
+        answer = httpx.post(
+            f"{stack.api_url}/v1/editor/stories/{story_id}/kill",
+            json={"reason": "Benchmark: kill propagation"},
+            headers=headers,
+            timeout=30,
+        )
         answer.raise_for_status()
         wait(partial(_absent, story_id, urls), 60, f"kill of {story_id}", interval=0.05)
         took.append(time.perf_counter() - started)
@@ -464,14 +485,20 @@ _ROWS = (
     ("latency", "POST→firehose at half load", "p50 ≤ 0.3 s, p99 ≤ 1 s"),
     ("windows", "Firehose writes per coalescing window (max rate)", "≤ 1"),
     ("skipped", "Uploads skipped as unchanged (max-rate run)", ""),
-    ("render", "One-story render of a 100-entry feed, 0 / 10 / 25 / 50 archive pages",
-     "flat in the number of pages"),
-    ("reconcile", "Reconciler pass (S3 requests, seconds) at 2,000 and 20,000 stories",
-     "reads only what changed"),
+    (
+        "render",
+        "One-story render of a 100-entry feed, 0 / 10 / 25 / 50 archive pages",
+        "flat in the number of pages",
+    ),
+    (
+        "reconcile",
+        "Reconciler pass (S3 requests, seconds) at 2,000 and 20,000 stories",
+        "reads only what changed",
+    ),
     ("kills", "Kill propagation (10 kills)", "≤ 2 s"),
     ("rss", "Peak RSS per worker", ""),
     ("conditional", "Conditional writes (If-Match) honoured", "yes, for correctness"),
-)  # fmt: skip
+)
 
 
 def table(results: dict[str, Any]) -> str:
@@ -573,8 +600,11 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=5000)
     parser.add_argument("--run-dir", type=Path, default=ROOT / ".run" / "bench")
     parser.add_argument("--archive-pages", type=int, default=50)
-    parser.add_argument("--endpoints", default=",".join(ENDPOINTS),
-                        help="embedded S3 endpoints to measure, comma-separated")  # fmt: skip
+    parser.add_argument(
+        "--endpoints",
+        default=",".join(ENDPOINTS),
+        help="embedded S3 endpoints to measure, comma-separated",
+    )
     args = parser.parse_args()
     exit_on_sigterm()
     payloads = stories(args.stories)

@@ -43,8 +43,14 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # It scales by running more worker processes (replicas), not pool children.
 POOLS: Mapping[str, str] = {"enrich": "solo"}
 # What marks a line of a child's output as worth an operator's eye in a report.
-_PROBLEM_MARKS = ('"level": "error"', '"level": "warning"', '"level": "critical"',
-                  "Traceback", "ERROR", "WARNING")  # fmt: skip
+_PROBLEM_MARKS = (
+    '"level": "error"',
+    '"level": "warning"',
+    '"level": "critical"',
+    "Traceback",
+    "ERROR",
+    "WARNING",
+)
 DEV_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "wirefeed-dev", "AWS_SECRET_ACCESS_KEY": "wirefeed-dev"}
 # s3rver (npm), the benchmark's second endpoint, accepts only its own fixed key pair.
 S3RVER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER"}
@@ -216,8 +222,11 @@ class LocalStack:
             code = service.process.poll() if service.process else None
             status = "running" if code is None else f"exited {code}"
             lines.append(f"{service.name}: {status}, {service.restarts} restart(s)")
-            problems = [line for line in service.log_tail(400).splitlines()
-                        if any(mark in line for mark in _PROBLEM_MARKS)]  # fmt: skip
+            problems = [
+                line
+                for line in service.log_tail(400).splitlines()
+                if any(mark in line for mark in _PROBLEM_MARKS)
+            ]
             lines += [f"  {line[:300]}" for line in problems[-problems_per_service:]]
         return "\n".join(lines)
 
@@ -272,10 +281,24 @@ class LocalStack:
         data.mkdir(parents=True, exist_ok=True)
         self.add(
             "redis",
-            [binary, "--port", str(port), "--bind", host, "--dir", str(data), "--save", "",
-             "--appendonly", "yes", "--appendfsync", "everysec",
-             "--maxmemory-policy", "noeviction"],
-        )  # fmt: skip
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                host,
+                "--dir",
+                str(data),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--maxmemory-policy",
+                "noeviction",
+            ],
+        )
         client = redis.Redis(host=host, port=port)
         wait_until(client.ping, 15, f"redis-server on port {port}")
 
@@ -344,12 +367,31 @@ class LocalStack:
                 node = f"{queue}-{number}.{os.getpid()}@%h"
                 self.add(
                     f"worker-{name}",
-                    [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
-                     "-Q", queue, "-n", node, "-P", pool, "-c", str(children),
-                     "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
-                    env={"WIREFEED_METRICS_PORT": str(free_port()),
-                         "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / name)},
-                )  # fmt: skip
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "workers.app",
+                        "worker",
+                        "-Q",
+                        queue,
+                        "-n",
+                        node,
+                        "-P",
+                        pool,
+                        "-c",
+                        str(children),
+                        "--loglevel",
+                        "INFO",
+                        "--without-mingle",
+                        "--without-gossip",
+                    ],
+                    env={
+                        "WIREFEED_METRICS_PORT": str(free_port()),
+                        "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics" / name),
+                    },
+                )
         for name in [n for n in self.services if n.startswith("worker-")]:
             self.wait_for_worker(name)
 
@@ -382,17 +424,38 @@ class LocalStack:
         """The periodic-task scheduler (sweepers, pollers, reconciler); exactly one runs."""
         self.add(
             "beat",
-            [sys.executable, "-m", "celery", "-A", "workers.app", "beat", "--loglevel", "INFO",
-             "--schedule", str(self.run_dir / "beat-schedule")],
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.app",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(self.run_dir / "beat-schedule"),
+            ],
+        )
 
     def _start_http(self, name: str, factory: str, port: int) -> None:
         """A uvicorn app on loopback; waits until its /healthz answers."""
         self.add(
             name,
-            [sys.executable, "-m", "uvicorn", factory, "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                factory,
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+        )
         wait_until(
             lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200,
             STARTUP_TIMEOUT_S,

@@ -29,8 +29,9 @@ def list_items(
     table = Table(Column("id", no_wrap=True), "at", "reason", "source", "detail")
     for record in records:
         if reason is None or record.reason == reason:
-            table.add_row(record.id, record.at.isoformat(), record.reason, record.source,
-                          record.detail[:80])  # fmt: skip
+            table.add_row(
+                record.id, record.at.isoformat(), record.reason, record.source, record.detail[:80]
+            )
     console.print(table)
 
 

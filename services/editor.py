@@ -53,9 +53,15 @@ def authorise(
         return
     audit.record(
         context.store,
-        audit.AuditEntry(user=user.name, action=action, result=audit.Result.refused,
-                         story_id=story_id, feed_id=feed_id, detail="role not allowed"),
-    )  # fmt: skip
+        audit.AuditEntry(
+            user=user.name,
+            action=action,
+            result=audit.Result.refused,
+            story_id=story_id,
+            feed_id=feed_id,
+            detail="role not allowed",
+        ),
+    )
     raise HTTPException(status.HTTP_403_FORBIDDEN, f"{user.name} may not {action}")
 
 
@@ -68,8 +74,9 @@ def allowed(action: Action) -> Callable[..., User]:
         context: Context = Depends(get_context),
     ) -> User:
         params = request.path_params
-        authorise(context, user, action,
-                  story_id=params.get("story_id"), feed_id=params.get("feed_id"))  # fmt: skip
+        authorise(
+            context, user, action, story_id=params.get("story_id"), feed_id=params.get("feed_id")
+        )
         return user
 
     return check
@@ -99,9 +106,13 @@ def start(
     ``task`` the job is finished at once.
     """
     entry = audit.AuditEntry(
-        user=user.name, action=action, result=audit.Result.refused,
-        story_id=story_id, feed_id=feed_id, detail=detail,
-    )  # fmt: skip
+        user=user.name,
+        action=action,
+        result=audit.Result.refused,
+        story_id=story_id,
+        feed_id=feed_id,
+        detail=detail,
+    )
     try:
         run()
     except errors.EditorialError as error:
@@ -254,8 +265,14 @@ def rebuild(
     context: Context = Depends(get_context),
 ) -> JobAccepted:
     """Render one feed again from the stored stories, uploading every format."""
-    job = start(context, user, Action.rebuild, lambda: None,
-                ("publish.rebuild_feeds", feed_id), feed_id=feed_id)  # fmt: skip
+    job = start(
+        context,
+        user,
+        Action.rebuild,
+        lambda: None,
+        ("publish.rebuild_feeds", feed_id),
+        feed_id=feed_id,
+    )
     return accepted(request, job)
 
 
@@ -300,8 +317,15 @@ def audit_log(
     context: Context = Depends(get_context),
 ) -> list[audit.AuditEntry]:
     """Audit entries by story, feed, user and time range, newest first."""
-    return audit.query(context.store, story_id=story_id, feed_id=feed_id, user=user,
-                       since=since, until=until, limit=limit)  # fmt: skip
+    return audit.query(
+        context.store,
+        story_id=story_id,
+        feed_id=feed_id,
+        user=user,
+        since=since,
+        until=until,
+        limit=limit,
+    )
 
 
 @router.get("/stories")
@@ -319,12 +343,18 @@ def stories(
         status=status_, source=source, subject=subject, text=text, limit=limit
     )
     return [
-        {"id": r.story.id, "headline": r.story.headline, "source": r.story.source,
-         "version": r.story.version, "versioncreated": r.story.versioncreated.isoformat(),
-         "status": r.status, "feeds": r.feeds,
-         "subjects": [t.name for t in r.story.subjects]}
+        {
+            "id": r.story.id,
+            "headline": r.story.headline,
+            "source": r.story.source,
+            "version": r.story.version,
+            "versioncreated": r.story.versioncreated.isoformat(),
+            "status": r.status,
+            "feeds": r.feeds,
+            "subjects": [t.name for t in r.story.subjects],
+        }
         for r in views.recent_stories(context.store, wanted, context.timeline)
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/stories/{story_id}")

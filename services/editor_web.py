@@ -216,16 +216,33 @@ async def story_action(
     form = {k: str(v) for k, v in (await request.form()).items()}
     calls: dict[str, tuple[Action, Callable[[], editor.JobAccepted]]] = {
         "republish": (Action.republish, lambda: editor.republish(story_id, request, user, context)),
-        "correct": (Action.correct, lambda: editor.correct(
-            story_id, _correction(story_id, context, form), request, user, context)),
-        "kill": (Action.kill, lambda: editor.kill(
-            story_id, editor.KillRequest(reason=form.get("reason", "")), request, user, context)),
-        "embargo": (Action.embargo, lambda: editor.set_embargo(
-            story_id, editor.EmbargoRequest(until=_until(form.get("until", ""))),
-            request, user, context)),
-        "release": (Action.embargo, lambda: editor.release_embargo(
-            story_id, request, user, context)),
-    }  # fmt: skip
+        "correct": (
+            Action.correct,
+            lambda: editor.correct(
+                story_id, _correction(story_id, context, form), request, user, context
+            ),
+        ),
+        "kill": (
+            Action.kill,
+            lambda: editor.kill(
+                story_id, editor.KillRequest(reason=form.get("reason", "")), request, user, context
+            ),
+        ),
+        "embargo": (
+            Action.embargo,
+            lambda: editor.set_embargo(
+                story_id,
+                editor.EmbargoRequest(until=_until(form.get("until", ""))),
+                request,
+                user,
+                context,
+            ),
+        ),
+        "release": (
+            Action.embargo,
+            lambda: editor.release_embargo(story_id, request, user, context),
+        ),
+    }
     if action not in calls:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {action}")
     needed, call = calls[action]

@@ -27,9 +27,12 @@ def publish_seed_story(api: httpx.Client, source: str, timeout: float = 120) -> 
     Returns the story's status from the API. A story held as a near-duplicate of an
     earlier one is never published, so that ends the wait at once with the reason.
     """
-    answer = api.post("/v1/stories", params={"source": source},
-                      content=(FIXTURES / "seed-story.txt").read_bytes(),
-                      headers={"Content-Type": "text/plain"})  # fmt: skip
+    answer = api.post(
+        "/v1/stories",
+        params={"source": source},
+        content=(FIXTURES / "seed-story.txt").read_bytes(),
+        headers={"Content-Type": "text/plain"},
+    )
     assert answer.status_code == 202, answer.text
     story_id = answer.json()["id"]
 
@@ -54,8 +57,11 @@ def feeds_configured(
 ) -> Iterator[None]:
     """Add partners and feeds through the admin API; put the previous configuration back after."""
     before = api.get("/v1/admin/subscriptions").json()
-    config = {**before, "partners": [*before.get("partners", []), *(partners or [])],
-              "feeds": [*before.get("feeds", []), *feeds]}  # fmt: skip
+    config = {
+        **before,
+        "partners": [*before.get("partners", []), *(partners or [])],
+        "feeds": [*before.get("feeds", []), *feeds],
+    }
     answer = api.put("/v1/admin/subscriptions", json=config)
     assert answer.status_code == 200, answer.text
     # Workers and the API pick the change up within config_refresh_s, without a restart.

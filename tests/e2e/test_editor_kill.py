@@ -25,10 +25,16 @@ PARTNER = {"id": "kill-desk", "name": "Kill desk"}
 # push it onto an archive page; the third keeps it in its current document.
 FEEDS = [
     {"id": "kill-one", "title": "Newest story", "size": 1, "filter": {"sources": [SOURCE]}},
-    {"id": "kill-two", "title": "Two newest", "size": 2, "public": False, "partner": "kill-desk",
-     "filter": {"sources": [SOURCE]}},
+    {
+        "id": "kill-two",
+        "title": "Two newest",
+        "size": 2,
+        "public": False,
+        "partner": "kill-desk",
+        "filter": {"sources": [SOURCE]},
+    },
     {"id": "kill-all", "title": "Every kill-test story", "filter": {"sources": [SOURCE]}},
-]  # fmt: skip
+]
 PUBLIC = {f["id"]: f.get("public", True) for f in FEEDS}
 
 
@@ -82,8 +88,14 @@ def test_a_story_killed_in_three_partner_feeds_leaves_them_and_their_archives(
 ) -> None:
     story_id = publish_seed_story(api, SOURCE)["id"]
     # "published" comes with the first feed written; the others follow within a window.
-    status = wait_for(lambda: (s := api.get(f"/v1/stories/{story_id}").json())["feeds"]
-                      and set(s["feeds"]) >= {"all", *partner_feeds} and s, timeout=30)  # fmt: skip
+    status = wait_for(
+        lambda: (
+            (s := api.get(f"/v1/stories/{story_id}").json())["feeds"]
+            and set(s["feeds"]) >= {"all", *partner_feeds}
+            and s
+        ),
+        timeout=30,
+    )
     assert isinstance(status, dict)
     feeds: list[str] = status["feeds"]
 
@@ -93,11 +105,14 @@ def test_a_story_killed_in_three_partner_feeds_leaves_them_and_their_archives(
     created = datetime.fromisoformat(status["story"]["firstcreated"])
     time.sleep(max(0.0, (created + timedelta(seconds=1.1) - datetime.now(UTC)).total_seconds()))
     newer = [
-        api.post("/v1/stories", params={"source": SOURCE},
-                 content=f"Kill desk filler {n}\n\nFiller.".encode(),
-                 headers={"Content-Type": "text/plain"}).json()["id"]
+        api.post(
+            "/v1/stories",
+            params={"source": SOURCE},
+            content=f"Kill desk filler {n}\n\nFiller.".encode(),
+            headers={"Content-Type": "text/plain"},
+        ).json()["id"]
         for n in (1, 2)
-    ]  # fmt: skip
+    ]
     for n in newer:
         wait_for(lambda n=n: api.get(f"/v1/stories/{n}").json()["state"] == "published", 60)
     pages = lambda: _archive_pages(stack_store, partner_feeds, story_id)  # noqa: E731
@@ -134,9 +149,12 @@ def test_a_story_killed_in_three_partner_feeds_leaves_them_and_their_archives(
     assert "Soyuz" not in str(tombstone)
 
     # The wire sends the story again: the tombstone holds and no feed takes it back.
-    api.post("/v1/stories", params={"source": SOURCE},
-             content=(FIXTURES / "seed-story.txt").read_bytes(),
-             headers={"Content-Type": "text/plain"})  # fmt: skip
+    api.post(
+        "/v1/stories",
+        params={"source": SOURCE},
+        content=(FIXTURES / "seed-story.txt").read_bytes(),
+        headers={"Content-Type": "text/plain"},
+    )
 
     def resend_ignored() -> bool:
         last = api.get(f"/v1/stories/{story_id}").json()["history"][-1]

@@ -55,12 +55,19 @@ def test_workers_and_api_serve_metrics_and_status_sums_up(
 
     report = subprocess.run(
         [WIREFEED, "status", "--json", "--timeout", "10"],
-        env=stack.env(), capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     status = json.loads(report.stdout)
     assert {q["queue"]: q["workers"] for q in status["queues"]} == {
-        "ingest": 1, "enrich": 1, "publish": 1, "housekeeping": 1,
-    }  # fmt: skip
+        "ingest": 1,
+        "enrich": 1,
+        "publish": 1,
+        "housekeeping": 1,
+    }
     assert "all" in status["last_upload"]
     assert status["stories_by_stage"]["published"] >= 1
 
@@ -78,8 +85,12 @@ def test_stories_whose_messages_redis_lost_are_recovered_by_reconcile(
 
     result = subprocess.run(
         [WIREFEED, "reconcile"],
-        env=stack.env(), capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     counts = json.loads(result.stdout)
     assert counts["ingest"] >= 2
 

@@ -33,13 +33,23 @@ CONFIG = {
     "partners": [{"id": "acme", "name": "Acme"}, {"id": "zeta", "name": "Zeta"}],
     "feeds": [
         {"id": "all", "title": "All stories"},
-        {"id": "acme-markets", "title": "Acme markets", "public": False, "partner": "acme",
-         "filter": {"sources": [SOURCE], "query": "markets", "languages": ["en"]}},
-        {"id": "zeta-flash", "title": "Zeta flashes", "public": False, "partner": "zeta",
-         "filter": {"sources": [SOURCE], "max_urgency": 2}},
+        {
+            "id": "acme-markets",
+            "title": "Acme markets",
+            "public": False,
+            "partner": "acme",
+            "filter": {"sources": [SOURCE], "query": "markets", "languages": ["en"]},
+        },
+        {
+            "id": "zeta-flash",
+            "title": "Zeta flashes",
+            "public": False,
+            "partner": "zeta",
+            "filter": {"sources": [SOURCE], "max_urgency": 2},
+        },
         {"id": "burst", "title": "Burst", "filter": {"sources": [SOURCE], "query": "burstword"}},
     ],
-}  # fmt: skip
+}
 
 
 class Hub(BaseHTTPRequestHandler):
@@ -81,8 +91,14 @@ def keys(api: httpx.Client, hub: str, stack_settings: Settings) -> Iterator[dict
 
 
 def ninjs(uri: str, headline: str, **fields: Any) -> bytes:
-    doc = {"uri": uri, "source": SOURCE, "headline": headline, "language": "en",
-           "body_text": f"{headline}. More on this story.", **fields}  # fmt: skip
+    doc = {
+        "uri": uri,
+        "source": SOURCE,
+        "headline": headline,
+        "language": "en",
+        "body_text": f"{headline}. More on this story.",
+        **fields,
+    }
     return json.dumps(doc).encode()
 
 

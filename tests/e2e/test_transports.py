@@ -36,8 +36,14 @@ def feed_titles(settings: Settings) -> list[str]:
     while url is not None:
         parsed = feedparser.parse(httpx.get(url, timeout=30).content)
         titles += [e.title for e in parsed.entries]
-        url = next((link.href for link in parsed.feed.get("links", [])
-                    if link.get("rel") == "prev-archive"), None)  # fmt: skip
+        url = next(
+            (
+                link.href
+                for link in parsed.feed.get("links", [])
+                if link.get("rel") == "prev-archive"
+            ),
+            None,
+        )
     return titles
 
 
@@ -48,8 +54,12 @@ def state_of(api: httpx.Client, story_id: str) -> dict[str, object]:
 
 def test_push_nitf_then_correct_then_kill(api: httpx.Client, stack_settings: Settings) -> None:
     nitf = (FORMATS / "nitf-3.6.xml").read_bytes()
-    answer = api.post("/v1/stories", content=nitf, params={"source": "efe"},
-                      headers={"Content-Type": "application/nitf+xml"})  # fmt: skip
+    answer = api.post(
+        "/v1/stories",
+        content=nitf,
+        params={"source": "efe"},
+        headers={"Content-Type": "application/nitf+xml"},
+    )
     assert answer.status_code == 202, answer.text
     story_id = answer.json()["id"]
     title = "Madrid abre su primer tranvía nocturno"
@@ -81,8 +91,12 @@ def test_an_embargoed_story_appears_only_after_its_time(
     api: httpx.Client, stack_settings: Settings
 ) -> None:
     until = utcnow() + timedelta(seconds=6)
-    doc = {"uri": "urn:e2e:embargo", "headlines": [{"value": "Budget figures under embargo"}],
-           "body_text": "The figures.", "embargoed": until.isoformat()}  # fmt: skip
+    doc = {
+        "uri": "urn:e2e:embargo",
+        "headlines": [{"value": "Budget figures under embargo"}],
+        "body_text": "The figures.",
+        "embargoed": until.isoformat(),
+    }
     story_id = api.post("/v1/stories", json=doc).json()["id"]
     wait_for(lambda: "held until" in json.dumps(state_of(api, story_id)["history"]), timeout=30)
     assert "Budget figures under embargo" not in feed_titles(stack_settings)

@@ -156,10 +156,13 @@ def test_a_text_correction_makes_a_new_version_and_is_tagged_again(
 ) -> None:
     answer = client.post(
         f"/v1/editor/stories/{story_id}/correct",
-        json={"note": "The crew spent 12 days in orbit.", "headline": "Crew back on Earth",
-              "body": "First paragraph.\n\nSecond paragraph."},
+        json={
+            "note": "The crew spent 12 days in orbit.",
+            "headline": "Crew back on Earth",
+            "body": "First paragraph.\n\nSecond paragraph.",
+        },
         headers=EDITOR,
-    )  # fmt: skip
+    )
     assert answer.status_code == 202, answer.text
     story = load_story(store, story_id)
     assert story is not None
@@ -175,8 +178,10 @@ def test_a_text_correction_makes_a_new_version_and_is_tagged_again(
 def test_a_tag_correction_sets_editor_tags_and_publishes_at_once(
     client: TestClient, store: MemoryStore, story_id: str, sent: Sent
 ) -> None:
-    tags = {"subjects": [{"name": "space programme", "literal": "medtop:20000769"}],
-            "keywords": ["Soyuz"]}  # fmt: skip
+    tags = {
+        "subjects": [{"name": "space programme", "literal": "medtop:20000769"}],
+        "keywords": ["Soyuz"],
+    }
     answer = client.post(
         f"/v1/editor/stories/{story_id}/correct",
         json={"note": "Subject added", "tags": tags},

@@ -124,9 +124,16 @@ def test_the_feed_pages_follow_the_stored_subscriptions(
     # Feeds configured through the admin API live in the bucket, not in the app's defaults.
     config = SubscriptionConfig(
         partners=[Partner(id="acme", name="Acme")],
-        feeds=[FeedSpec(id="acme-space", title="Acme space desk", public=False, partner="acme",
-                        filter=Filter(query="Soyuz"))],
-    )  # fmt: skip
+        feeds=[
+            FeedSpec(
+                id="acme-space",
+                title="Acme space desk",
+                public=False,
+                partner="acme",
+                filter=Filter(query="Soyuz"),
+            )
+        ],
+    )
     save_config(store, config)
     update_feed(store, Settings(dev_mode=True), Subscriptions(config), "acme-space", [story_id])
     _login(client)
@@ -152,16 +159,21 @@ def test_a_headline_correction_leaves_the_machine_subjects_alone(
     client: TestClient, store: MemoryStore, story_id: str
 ) -> None:
     # IPTC Media Topic names may hold commas; the form must hand them back unchanged.
-    subjects = [Tag(name="arts, culture, entertainment and media", literal="medtop:01000000"),
-                Tag(name="space exploration", literal="medtop:20000739")]  # fmt: skip
+    subjects = [
+        Tag(name="arts, culture, entertainment and media", literal="medtop:01000000"),
+        Tag(name="space exploration", literal="medtop:20000739"),
+    ]
     story = load_story(store, story_id)
     assert story is not None
     save_story(store, story.model_copy(update={"subjects": subjects}))
     _login(client)
     page = client.get(f"/editor/stories/{story_id}").text
-    form = {"headline": "Soyuz crew lands", "note": "Named the craft",
-            "body": _form_field(page, "c-body"),
-            "subjects": _form_field(page, "c-subjects")}  # fmt: skip
+    form = {
+        "headline": "Soyuz crew lands",
+        "note": "Named the craft",
+        "body": _form_field(page, "c-body"),
+        "subjects": _form_field(page, "c-subjects"),
+    }
     assert 'id="job"' in client.post(f"/editor/stories/{story_id}/correct", data=form).text
     corrected = load_story(store, story_id)
     assert corrected is not None and corrected.headline == "Soyuz crew lands"

@@ -31,8 +31,12 @@ def test_partner_key_and_feed_lifecycle(client: TestClient, store: MemoryStore) 
     issued = client.post("/v1/admin/partners/acme/keys", headers=AUTH)
     assert issued.status_code == 201
     secret = issued.json()["api_key"]
-    feed = {"title": "Acme sport", "public": False, "partner": "acme",
-            "filter": {"subjects": ["medtop:15000000"], "languages": ["en"]}}  # fmt: skip
+    feed = {
+        "title": "Acme sport",
+        "public": False,
+        "partner": "acme",
+        "filter": {"subjects": ["medtop:15000000"], "languages": ["en"]},
+    }
     saved = client.put("/v1/admin/feeds/acme-sport", json=feed, headers=AUTH)
     assert saved.status_code == 200 and saved.json()["id"] == "acme-sport"
 

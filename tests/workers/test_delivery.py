@@ -29,13 +29,30 @@ def worker(stack: LocalStack) -> Iterator[str]:
     name = "worker-faulty"
     stack.add(
         name,
-        [sys.executable, "-m", "celery", "-A", "tests.workers.faulty", "worker",
-         "-Q", faulty.QUEUE, "-n", "faulty@%h", "-c", "1", "--loglevel", "INFO",
-         "--without-mingle", "--without-gossip"],
-        env={"WIREFEED_METRICS_PORT": str(free_port()),
-             "PROMETHEUS_MULTIPROC_DIR": str(stack.run_dir / "metrics" / "faulty"),
-             "WIREFEED_TASK_MAX_RETRIES": str(MAX_RETRIES)},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tests.workers.faulty",
+            "worker",
+            "-Q",
+            faulty.QUEUE,
+            "-n",
+            "faulty@%h",
+            "-c",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env={
+            "WIREFEED_METRICS_PORT": str(free_port()),
+            "PROMETHEUS_MULTIPROC_DIR": str(stack.run_dir / "metrics" / "faulty"),
+            "WIREFEED_TASK_MAX_RETRIES": str(MAX_RETRIES),
+        },
+    )
     url = stack.metrics_url(name)
     # A cold start on a busy 2-core machine can take minutes (imports, then the pool).
     wait_for(lambda: _get(url), timeout=300)

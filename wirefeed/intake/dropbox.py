@@ -24,9 +24,14 @@ from wirefeed.intake.receiving import ForeignSource, Quarantined, Receipt, recei
 from wirefeed.layout import INBOX_DONE, INBOX_FAILED, INBOX_PREFIX, split_item_key
 from wirefeed.storage import BlobStore, NotFound, StorageError
 
-_GUESSED_TYPES = {".txt": "text/plain", ".xml": "application/xml", ".json": "application/json",
-                  ".nitf": "application/nitf+xml", ".anpa": "text/vnd.iptc.anpa",
-                  ".eml": "message/rfc822"}  # fmt: skip
+_GUESSED_TYPES = {
+    ".txt": "text/plain",
+    ".xml": "application/xml",
+    ".json": "application/json",
+    ".nitf": "application/nitf+xml",
+    ".anpa": "text/vnd.iptc.anpa",
+    ".eml": "message/rfc822",
+}
 
 
 @dataclass(frozen=True)

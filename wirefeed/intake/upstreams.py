@@ -286,8 +286,9 @@ def poll_source(
             content_type = response.headers.get("content-type", "")
             receipts = _take_entries(store, source, response.content, content_type, budget)
     state.polled_at = utcnow()
-    store.put(upstream_key(source.id), state.model_dump_json().encode(),
-              content_type="application/json")  # fmt: skip
+    store.put(
+        upstream_key(source.id), state.model_dump_json().encode(), content_type="application/json"
+    )
     return receipts
 
 

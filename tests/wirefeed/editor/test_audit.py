@@ -14,12 +14,20 @@ def _at(hour: int) -> datetime:
 
 def test_entries_are_found_by_story_user_feed_and_time() -> None:
     store = MemoryStore()
-    record(store, AuditEntry(at=_at(9), user="ann", action="kill", result=Result.requested,
-                             story_id="s1"))  # fmt: skip
-    record(store, AuditEntry(at=_at(10), user="bob", action="correct", result=Result.done,
-                             story_id="s1"))  # fmt: skip
-    record(store, AuditEntry(at=_at(11), user="ann", action="rebuild", result=Result.requested,
-                             feed_id="all"))  # fmt: skip
+    record(
+        store,
+        AuditEntry(at=_at(9), user="ann", action="kill", result=Result.requested, story_id="s1"),
+    )
+    record(
+        store,
+        AuditEntry(at=_at(10), user="bob", action="correct", result=Result.done, story_id="s1"),
+    )
+    record(
+        store,
+        AuditEntry(
+            at=_at(11), user="ann", action="rebuild", result=Result.requested, feed_id="all"
+        ),
+    )
     assert [e.user for e in query(store, story_id="s1")] == ["bob", "ann"]
     assert [e.action for e in query(store, user="ann")] == ["rebuild", "kill"]
     assert [e.action for e in query(store, feed_id="all")] == ["rebuild"]

@@ -11,9 +11,14 @@ from wirefeed.model import Creator, Story
 from wirefeed.sanitize import html_to_text
 
 SEED_PEOPLE = {
-    "Oleg Novitskiy", "Yulia Peresild", "Klim Shipenko", "Konstantin Ernst",
-    "Tom Cruise", "Doug Liman", "Elon Musk",
-}  # fmt: skip
+    "Oleg Novitskiy",
+    "Yulia Peresild",
+    "Klim Shipenko",
+    "Konstantin Ernst",
+    "Tom Cruise",
+    "Doug Liman",
+    "Elon Musk",
+}
 SEED_ORGANISATIONS = {"NASA", "SpaceX", "Channel One", "AFP"}
 SEED_PLACES = {"Russia", "Kazakhstan", "Baikonur Cosmodrome", "International Space Station"}
 # "Kremlin" as an organisation is acceptable; nothing else may appear.
@@ -61,26 +66,47 @@ def test_seed_story_tags_carry_offsets_confidence_and_creator(
     ("text", "field", "expected"),
     [
         # Vocabulary aliases become the one name editors chose.
-        ("Launch delayed\n\nThe ISS crew spoke to Agence France-Presse on Monday.",
-         "places", {"International Space Station"}),
-        ("Launch delayed\n\nThe ISS crew spoke to Agence France-Presse on Monday.",
-         "organisations", {"AFP"}),
+        (
+            "Launch delayed\n\nThe ISS crew spoke to Agence France-Presse on Monday.",
+            "places",
+            {"International Space Station"},
+        ),
+        (
+            "Launch delayed\n\nThe ISS crew spoke to Agence France-Presse on Monday.",
+            "organisations",
+            {"AFP"},
+        ),
         # A role next to a name makes it a person.
-        ("Premiere set\n\nThe film stars actress Marta Kowalczyk and was shot in Poland.",
-         "people", {"Marta Kowalczyk"}),
+        (
+            "Premiere set\n\nThe film stars actress Marta Kowalczyk and was shot in Poland.",
+            "people",
+            {"Marta Kowalczyk"},
+        ),
         # Short forms fold into the full name; possessives are dropped.
-        ("Talks resume\n\nAngela Merkel met Emmanuel Macron in Paris. Merkel's aides said "
-         "the talks went well.", "people", {"Angela Merkel", "Emmanuel Macron"}),
+        (
+            "Talks resume\n\nAngela Merkel met Emmanuel Macron in Paris. Merkel's aides said "
+            "the talks went well.",
+            "people",
+            {"Angela Merkel", "Emmanuel Macron"},
+        ),
         # Particles stay inside names; a list of places is split.
-        ("Summit ends\n\nUrsula von der Leyen spoke in Brussels. Von der Leyen said the "
-         "talks had gone well.", "people", {"Ursula von der Leyen"}),
+        (
+            "Summit ends\n\nUrsula von der Leyen spoke in Brussels. Von der Leyen said the "
+            "talks had gone well.",
+            "people",
+            {"Ursula von der Leyen"},
+        ),
         # Quoted titles are not entities, even where they appear unquoted later.
-        ("Film opens\n\nThe drama \u201cSilent Harbour\u201d opened in London. Silent Harbour "
-         "was directed by Anna Berg.", "organisations", set()),
+        (
+            "Film opens\n\nThe drama \u201cSilent Harbour\u201d opened in London. Silent Harbour "
+            "was directed by Anna Berg.",
+            "organisations",
+            set(),
+        ),
         # "ignore" entries in the vocabulary are never tagged.
         ("Capsule lands\n\nThe Soyuz capsule landed in Kazakhstan.", "organisations", set()),
     ],
-)  # fmt: skip
+)
 def test_entity_rules(
     make_story: Callable[[str], Story],
     entity_tagger: EntityTagger,
@@ -95,11 +121,14 @@ def test_entity_rules(
     ("text", "vote", "expected"),
     [
         ("cut in Kharkiv and Odesa, officials", EntityType.place, ["Kharkiv", "Odesa"]),
-        ("the Food and Drug Administration", EntityType.organisation,
-         ["Food and Drug Administration"]),
+        (
+            "the Food and Drug Administration",
+            EntityType.organisation,
+            ["Food and Drug Administration"],
+        ),
         ("Ursula von der Leyen said", EntityType.person, ["Ursula von der Leyen"]),
     ],
-)  # fmt: skip
+)
 def test_name_spans_split_place_lists_and_extend_over_particles(
     text: str, vote: EntityType, expected: list[str]
 ) -> None:
@@ -138,14 +167,17 @@ def test_results_lines_are_teams(
     [
         ("Shares in Fernhollow Brands plc fell 9 percent on Monday.", "Fernhollow Brands plc"),
         ("Mirewood Athletic FC sacked their coach on Monday.", "Mirewood Athletic FC"),
-        ("Voters backed the Civic Renewal Party in the election on Sunday.",
-         "Civic Renewal Party"),
-        ("The Ministry of Coastal Affairs said on Monday the port would reopen.",
-         "Ministry of Coastal Affairs"),
-        ("The decision was taken by Bramford District Council on Monday.",
-         "Bramford District Council"),
+        ("Voters backed the Civic Renewal Party in the election on Sunday.", "Civic Renewal Party"),
+        (
+            "The Ministry of Coastal Affairs said on Monday the port would reopen.",
+            "Ministry of Coastal Affairs",
+        ),
+        (
+            "The decision was taken by Bramford District Council on Monday.",
+            "Bramford District Council",
+        ),
     ],
-)  # fmt: skip
+)
 def test_names_with_organisation_cues_are_organisations(
     make_story: Callable[[str], Story], entity_tagger: EntityTagger, sentence: str, name: str
 ) -> None:
@@ -180,16 +212,22 @@ def test_the_dateline_the_parser_took_out_is_a_place(
     ("text", "absent"),
     [
         # Events and storms are not entities.
-        ("Storm warning\n\nStorm Amy brought gusts of 100 mph to the coast of Ireland.",
-         "Storm Amy"),
+        (
+            "Storm warning\n\nStorm Amy brought gusts of 100 mph to the coast of Ireland.",
+            "Storm Amy",
+        ),
         # A descriptor that opens a sentence is not part of the name.
-        ("Steel cuts\n\nSteelmaker Ostrava Steel Corp will cut output by a third.",
-         "Steelmaker Ostrava Steel Corp"),
+        (
+            "Steel cuts\n\nSteelmaker Ostrava Steel Corp will cut output by a third.",
+            "Steelmaker Ostrava Steel Corp",
+        ),
         # A title before a person's name is not part of it.
-        ("Cathedral reopens\n\nArchbishop Laurent Ulrich opened the first service.",
-         "Archbishop Laurent Ulrich"),
+        (
+            "Cathedral reopens\n\nArchbishop Laurent Ulrich opened the first service.",
+            "Archbishop Laurent Ulrich",
+        ),
     ],
-)  # fmt: skip
+)
 def test_what_is_not_part_of_a_name(
     make_story: Callable[[str], Story], entity_tagger: EntityTagger, text: str, absent: str
 ) -> None:

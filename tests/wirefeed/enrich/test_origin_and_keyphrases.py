@@ -46,8 +46,9 @@ def test_yake_keywords_and_slug(seed_story: Story) -> None:
     assert set(proposal.keywords[:2]) == {"space", "movie"}
     assert "space station" in proposal.keywords
     # A phrase that occurs once is an accident of YAKE's window, not a keyword.
-    assert all(" " not in k or story_text(seed_story).casefold().count(k) > 1
-               for k in proposal.keywords)  # fmt: skip
+    assert all(
+        " " not in k or story_text(seed_story).casefold().count(k) > 1 for k in proposal.keywords
+    )
     assert len(proposal.keywords) == len(set(proposal.keywords)) <= 8
     assert proposal.slugline == "russian-crew-returns-to-earth-after"
 

@@ -30,8 +30,12 @@ def _enriched(store: MemoryStore, story_id: str, pipeline: TaggerPipeline) -> St
 
 def test_default_settings_run_the_full_pipeline(full_pipeline, seed_story: Story) -> None:
     assert [t.name for t in full_pipeline.taggers] == [
-        "language", "dateline", "entities", "topics", "yake",
-    ]  # fmt: skip
+        "language",
+        "dateline",
+        "entities",
+        "topics",
+        "yake",
+    ]
     tagged = full_pipeline.enrich(seed_story)
     assert tagged.language == "en"
     assert {"Oleg Novitskiy", "Elon Musk"} <= {t.name for t in tagged.people}
@@ -51,8 +55,9 @@ def test_unknown_tagger_names_are_refused() -> None:
 
 def test_settings_choose_the_vocabulary_file(tmp_path, seed_story: Story) -> None:
     vocabulary = tmp_path / "vocabulary.yaml"
-    vocabulary.write_text("entities:\n  - name: Agence France-Presse\n    type: organisation\n"
-                          "    aliases: [AFP]\n")  # fmt: skip
+    vocabulary.write_text(
+        "entities:\n  - name: Agence France-Presse\n    type: organisation\n    aliases: [AFP]\n"
+    )
     taggers = build_pipeline(["entities"], Settings(vocabulary_path=str(vocabulary)))
     organisations = {t.name for t in taggers.enrich(seed_story).organisations}
     assert "Agence France-Presse" in organisations and "AFP" not in organisations
@@ -74,11 +79,15 @@ def test_editor_tags_survive_re_enrichment(full_pipeline, fixtures) -> None:
     editor_subject = Tag(
         name="movies", literal="medtop:20000005", creator=Creator.editor, confidence=100
     )
-    edited = first.model_copy(update={
-        "people": [editor_person, *first.people],
-        "subjects": [editor_subject, *[t for t in first.subjects
-                                       if t.literal != "medtop:20000005"]],
-    })  # fmt: skip
+    edited = first.model_copy(
+        update={
+            "people": [editor_person, *first.people],
+            "subjects": [
+                editor_subject,
+                *[t for t in first.subjects if t.literal != "medtop:20000005"],
+            ],
+        }
+    )
     stories.save_story(store, edited)
 
     again = _enriched(store, receipt.story_id, full_pipeline)

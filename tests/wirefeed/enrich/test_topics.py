@@ -68,20 +68,38 @@ def test_seed_story_is_about_film_and_space(seed_story: Story, tagger: TopicTagg
 @pytest.mark.parametrize(
     ("text", "top"),
     [
-        ("Striker scores twice in cup final\n\nThe striker scored twice as the home side won "
-         "the cup final 3-1 in front of 60,000 fans at the stadium.", "15000000"),
-        ("Central bank raises interest rates\n\nThe central bank raised interest rates by 25 "
-         "basis points to fight inflation, and economists expect another rate hike.", "04000000"),
-        ("Earthquake kills dozens\n\nA magnitude 6.8 earthquake struck the region overnight; "
-         "rescuers searched collapsed buildings and the death toll rose.", "03000000"),
-        ("Opposition wins election\n\nVoters gave the opposition party a majority in "
-         "parliament in an election with record turnout.", "11000000"),
-        ("Measles outbreak spreads\n\nHealth officials reported new measles cases and urged "
-         "parents to vaccinate their children; hospitals opened extra clinics.", "07000000"),
-        ("Man charged with murder\n\nPolice arrested a suspect, who was charged with murder and "
-         "will appear in court next week, prosecutors said.", "02000000"),
+        (
+            "Striker scores twice in cup final\n\nThe striker scored twice as the home side won "
+            "the cup final 3-1 in front of 60,000 fans at the stadium.",
+            "15000000",
+        ),
+        (
+            "Central bank raises interest rates\n\nThe central bank raised interest rates by 25 "
+            "basis points to fight inflation, and economists expect another rate hike.",
+            "04000000",
+        ),
+        (
+            "Earthquake kills dozens\n\nA magnitude 6.8 earthquake struck the region overnight; "
+            "rescuers searched collapsed buildings and the death toll rose.",
+            "03000000",
+        ),
+        (
+            "Opposition wins election\n\nVoters gave the opposition party a majority in "
+            "parliament in an election with record turnout.",
+            "11000000",
+        ),
+        (
+            "Measles outbreak spreads\n\nHealth officials reported new measles cases and urged "
+            "parents to vaccinate their children; hospitals opened extra clinics.",
+            "07000000",
+        ),
+        (
+            "Man charged with murder\n\nPolice arrested a suspect, who was charged with murder and "
+            "will appear in court next week, prosecutors said.",
+            "02000000",
+        ),
     ],
-)  # fmt: skip
+)
 def test_primary_topic(make_story: Callable[[str], Story], text: str, top: str) -> None:
     story = make_story(text)
     headline, _, body = story_text(story).partition("\n\n")

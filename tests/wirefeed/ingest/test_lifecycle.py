@@ -58,13 +58,21 @@ def story(version: str = "1", minutes: int = 0, **fields: object) -> Story:
         (story("1"), story("1"), False, "version 1 is already stored"),
         (story("3", correction_note="Fixes a name"), story("2"), True, "correction"),
         (story("3", pubstatus=PubStatus.canceled), story("2"), True, "kill"),
-        (story("1"), story("3", pubstatus=PubStatus.canceled), False,
-         "killed: the story was canceled and stays a tombstone"),
-        (story("9"), story("3", pubstatus=PubStatus.canceled), False,
-         "killed: the story was canceled and stays a tombstone"),
+        (
+            story("1"),
+            story("3", pubstatus=PubStatus.canceled),
+            False,
+            "killed: the story was canceled and stays a tombstone",
+        ),
+        (
+            story("9"),
+            story("3", pubstatus=PubStatus.canceled),
+            False,
+            "killed: the story was canceled and stays a tombstone",
+        ),
         (story("4"), story("3", pubstatus=PubStatus.withheld), True, "update"),
     ],
-)  # fmt: skip
+)
 def test_which_version_wins(new: Story, current: Story | None, accept: bool, reason: str) -> None:
     assert decide(new, current) == Decision(accept, reason)
 
@@ -120,15 +128,23 @@ def test_an_identical_resend_is_acknowledged_and_ignored() -> None:
 @pytest.mark.parametrize(
     ("payloads", "actions", "status", "has_body"),
     [
-        ([ninjs(1), ninjs(2, status="canceled"), ninjs(1)], ["enrich", "enrich", "ignore"],
-         PubStatus.canceled, False),
+        (
+            [ninjs(1), ninjs(2, status="canceled"), ninjs(1)],
+            ["enrich", "enrich", "ignore"],
+            PubStatus.canceled,
+            False,
+        ),
         ([ninjs(2, status="canceled"), ninjs(1)], ["enrich", "ignore"], PubStatus.canceled, False),
-        ([ninjs(1), ninjs(2, status="canceled"), ninjs(3)], ["enrich", "enrich", "ignore"],
-         PubStatus.canceled, False),
+        (
+            [ninjs(1), ninjs(2, status="canceled"), ninjs(3)],
+            ["enrich", "enrich", "ignore"],
+            PubStatus.canceled,
+            False,
+        ),
         ([ninjs(1), ninjs(2, status="withheld")], ["enrich", "enrich"], PubStatus.withheld, False),
         ([ninjs(2, status="withheld"), ninjs(3)], ["enrich", "enrich"], PubStatus.usable, True),
     ],
-)  # fmt: skip
+)
 def test_kills_leave_a_tombstone_no_late_version_resurrects(
     payloads: list[bytes], actions: list[str], status: PubStatus, has_body: bool
 ) -> None:
@@ -266,10 +282,15 @@ def test_short_flashes_are_never_taken_for_duplicates() -> None:
     [
         ("other-agency", "urn:other:99", PARAGRAPHS, "duplicate"),
         ("agency", "urn:agency:resent", PARAGRAPHS.replace("twelve", "12"), "duplicate"),
-        ("agency", "urn:agency:2", "Markets fell sharply in Asia on Monday as investors "
-         "weighed new trade figures from China and a stronger dollar.", "enrich"),
+        (
+            "agency",
+            "urn:agency:2",
+            "Markets fell sharply in Asia on Monday as investors "
+            "weighed new trade figures from China and a stronger dollar.",
+            "enrich",
+        ),
     ],
-)  # fmt: skip
+)
 def test_near_duplicates_are_linked_not_published(
     redis_client: redis.Redis, second_source: str, second_uri: str, body: str, action: str
 ) -> None:

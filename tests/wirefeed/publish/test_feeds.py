@@ -151,11 +151,15 @@ def test_atom_enclosures_keep_rel_type_and_length(
     links = [dict(link.attrib) for link in entry.findall("a:link", NS)]
     assert links == [
         {"href": "https://feeds.example.com/wirefeed/stories/story1.json", "rel": "alternate"},
-        {"rel": "enclosure", "href": "https://media.example.com/storm.jpg",
-         "type": "image/jpeg", "length": "48213", "title": "The storm"},
-        {"rel": "enclosure", "href": "https://media.example.com/storm-t.jpg",
-         "type": "image/jpeg"},
-    ]  # fmt: skip
+        {
+            "rel": "enclosure",
+            "href": "https://media.example.com/storm.jpg",
+            "type": "image/jpeg",
+            "length": "48213",
+            "title": "The storm",
+        },
+        {"rel": "enclosure", "href": "https://media.example.com/storm-t.jpg", "type": "image/jpeg"},
+    ]
 
 
 def test_atom_structure_is_what_validators_want(
@@ -217,8 +221,10 @@ def test_rss_structure_follows_the_best_practices_profile(
     dc = "{http://purl.org/dc/elements/1.1/}creator"
     assert first.findtext(dc) == "Jane Reporter"
     assert dict(first.find("enclosure").attrib) == {
-        "url": "https://media.example.com/storm.jpg", "length": "48213", "type": "image/jpeg"
-    }  # fmt: skip
+        "url": "https://media.example.com/storm.jpg",
+        "length": "48213",
+        "type": "image/jpeg",
+    }
     media = first.findall(".//{http://search.yahoo.com/mrss/}content")
     assert [m.get("url") for m in media] == [
         "https://media.example.com/storm.jpg",
@@ -255,10 +261,22 @@ def check_json_feed(feed: dict[str, Any]) -> None:
             assert attachment["url"].startswith("https://") and attachment["mime_type"]
         for key in item:
             assert key in {
-                "id", "url", "external_url", "title", "content_html", "content_text",
-                "summary", "image", "banner_image", "date_published", "date_modified",
-                "authors", "tags", "language", "attachments",
-            } or key.startswith("_"), key  # fmt: skip
+                "id",
+                "url",
+                "external_url",
+                "title",
+                "content_html",
+                "content_text",
+                "summary",
+                "image",
+                "banner_image",
+                "date_published",
+                "date_modified",
+                "authors",
+                "tags",
+                "language",
+                "attachments",
+            } or key.startswith("_"), key
 
 
 def test_json_feed_follows_the_spec(doc: FeedDocument, spec: FeedSpec, settings: Settings) -> None:
@@ -276,9 +294,11 @@ def test_json_feed_follows_the_spec(doc: FeedDocument, spec: FeedSpec, settings:
     first = next(i for i in feed["items"] if i["id"].endswith("story1"))
     assert first["authors"] == [{"name": "Jane Reporter"}]
     assert first["attachments"][0] == {
-        "url": "https://media.example.com/storm.jpg", "mime_type": "image/jpeg",
-        "title": "The storm", "size_in_bytes": 48213,
-    }  # fmt: skip
+        "url": "https://media.example.com/storm.jpg",
+        "mime_type": "image/jpeg",
+        "title": "The storm",
+        "size_in_bytes": 48213,
+    }
     assert "weather" in first["tags"]
 
 

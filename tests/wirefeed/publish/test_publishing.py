@@ -110,8 +110,13 @@ def test_a_correction_updates_in_place_and_a_kill_removes(
     put_story(store, 1)
     put_story(store, 2)
     update_feed(store, settings, subs, "all", ["s1", "s2"])
-    put_story(store, 1, version="2", headlines=[Headline(value="Story 1, corrected")],
-              versioncreated=T0 + timedelta(hours=1))  # fmt: skip
+    put_story(
+        store,
+        1,
+        version="2",
+        headlines=[Headline(value="Story 1, corrected")],
+        versioncreated=T0 + timedelta(hours=1),
+    )
     update_feed(store, settings, subs, "all", ["s1"])
     doc = load_feed_document(store, "all")
     assert [(e.story_id, e.title) for e in doc.entries] == [

@@ -57,9 +57,12 @@ def frame(message: str) -> Frame:
     return Frame(header.lstrip(SOH).strip("\n"), text.rstrip(EOT), trailer.strip(EOT + "\n "))
 
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
-)}  # fmt: skip
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+    )
+}
 _ANPA_TIME = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{2,4})\s+(\d{2})(\d{2})\s*GMT", re.IGNORECASE)
 _7901_TIME = re.compile(r"(\d{2})(\d{2})(\d{2})\s*GMT\s+([A-Z]{3})\s+(\d{2,4})", re.IGNORECASE)
 

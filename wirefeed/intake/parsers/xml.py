@@ -172,28 +172,39 @@ def parse_nitf(item: RawItem, root: Element) -> Story:
         version=_version(_attr(root.find("head/docdata/du-key"), "version")),
         versioncreated=issued,
         firstcreated=issued,
-        embargoed=release if status == "embargoed" or (release and issued and release > issued)
+        embargoed=release
+        if status == "embargoed" or (release and issued and release > issued)
         else None,
         pubstatus=_status(status) if status != "embargoed" else PubStatus.usable,
         urgency=_urgency(_attr(root.find("head/docdata/urgency"), "ed-urg")),
         language=_attr(root, "lang") or _attr(head, "lang") or None,
         by=_text(root.find("body/body.head/byline")).removeprefix("By ").strip() or None,
-        located=_text(root.find(".//dateline/location")) or _text(root.find(".//dateline/city"))
+        located=_text(root.find(".//dateline/location"))
+        or _text(root.find(".//dateline/city"))
         or None,
         ednote=ednote or None,
         correction_note=correction or correction_in(ednote),
         subjects=[
-            Tag(name=_attr(s, "tobject.subject.matter") or _attr(s, "tobject.subject.refnum"),
-                literal=_attr(s, "tobject.subject.refnum") or None, creator=Creator.source)
+            Tag(
+                name=_attr(s, "tobject.subject.matter") or _attr(s, "tobject.subject.refnum"),
+                literal=_attr(s, "tobject.subject.refnum") or None,
+                creator=Creator.source,
+            )
             for s in root.iterfind("head/tobject/tobject.subject")
             if _attr(s, "tobject.subject.matter") or _attr(s, "tobject.subject.refnum")
         ],
         keywords=[_attr(k, "key") for k in root.iterfind(".//key-list/keyword") if _attr(k, "key")],
-    )  # fmt: skip
+    )
 
 
-_G2_TYPES = {"text": "text", "picture": "picture", "graphic": "graphic", "audio": "audio",
-             "video": "video", "composite": "composite"}  # fmt: skip
+_G2_TYPES = {
+    "text": "text",
+    "picture": "picture",
+    "graphic": "graphic",
+    "audio": "audio",
+    "video": "video",
+    "composite": "composite",
+}
 
 
 def _g2_body(content_set: Element | None, base: str) -> tuple[str, dict[str, Rendition]]:
@@ -203,10 +214,13 @@ def _g2_body(content_set: Element | None, base: str) -> tuple[str, dict[str, Ren
     html = ""
     for inline in content_set.iterfind("inlineXML"):
         container = next(
-            (found for path in (".//body.content", ".//body") if (found := inline.find(path))
-             is not None),
+            (
+                found
+                for path in (".//body.content", ".//body")
+                if (found := inline.find(path)) is not None
+            ),
             inline,
-        )  # fmt: skip
+        )
         html = _inner_html(container, base)
         if html:
             break
@@ -270,17 +284,24 @@ def parse_news_item(item: RawItem, root: Element) -> Story:
         located=_text(root.find("contentMeta/located/name")) or None,
         ednote=ednote or None,
         correction_note=correction_in(ednote)
-        or ("This story has been corrected." if any(s.endswith("correction") for s in signals)
-            else None),
+        or (
+            "This story has been corrected."
+            if any(s.endswith("correction") for s in signals)
+            else None
+        ),
         subjects=[
-            Tag(name=_text(s.find("name")) or _attr(s, "qcode"), literal=_attr(s, "qcode") or None,
-                uri=_attr(s, "uri") or None, creator=Creator.source)
+            Tag(
+                name=_text(s.find("name")) or _attr(s, "qcode"),
+                literal=_attr(s, "qcode") or None,
+                uri=_attr(s, "uri") or None,
+                creator=Creator.source,
+            )
             for s in root.iterfind("contentMeta/subject")
             if _text(s.find("name")) or _attr(s, "qcode")
         ],
         keywords=[_text(k) for k in root.iterfind("contentMeta/keyword") if _text(k)],
         renditions=renditions,
-    )  # fmt: skip
+    )
 
 
 # The reason code of each NewsML-G2 item class that is not a story.

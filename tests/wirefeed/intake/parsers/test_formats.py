@@ -23,14 +23,22 @@ def parsed(name: str, content_type: str = "") -> Story:
     [
         (
             "plain-reuters.txt",
-            {"headline": "Russian crew lands after filming in orbit", "by": "Polina Ivanova",
-             "located": "MOSCOW", "version": "2",
-             "correction_note": "Corrects spelling of director's name in paragraph 2"},
+            {
+                "headline": "Russian crew lands after filming in orbit",
+                "by": "Polina Ivanova",
+                "located": "MOSCOW",
+                "version": "2",
+                "correction_note": "Corrects spelling of director's name in paragraph 2",
+            },
         ),
         (
             "ninjs-1x-text.json",
-            {"headline": "Reef survey finds coral recovery in north", "by": "Jane Hill",
-             "versioncreated": datetime(2026, 10, 16, 16, tzinfo=UTC), "type": "text"},
+            {
+                "headline": "Reef survey finds coral recovery in north",
+                "by": "Jane Hill",
+                "versioncreated": datetime(2026, 10, 16, 16, tzinfo=UTC),
+                "type": "text",
+            },
         ),
         (
             "ninjs-2x-picture.json",
@@ -38,39 +46,66 @@ def parsed(name: str, content_type: str = "") -> Story:
         ),
         (
             "ninjs-3x-video.json",
-            {"headline": "Watch: film crew back on Earth", "type": "video", "version": "2",
-             "located": "Zhezkazgan", "correction_note": "Corrects the name of the landing site",
-             "versioncreated": datetime(2026, 10, 17, 11, tzinfo=UTC)},
+            {
+                "headline": "Watch: film crew back on Earth",
+                "type": "video",
+                "version": "2",
+                "located": "Zhezkazgan",
+                "correction_note": "Corrects the name of the landing site",
+                "versioncreated": datetime(2026, 10, 17, 11, tzinfo=UTC),
+            },
         ),
         (
             "nitf-3.6.xml",
-            {"headline": "Madrid abre su primer tranvía nocturno", "by": "Lucía Ferrer",
-             "located": "Madrid", "version": "2", "urgency": 3, "language": "es",
-             "uri": "efe-2026-1017-0042",
-             "correction_note": "Corrige el nombre de la alcaldesa en el segundo párrafo"},
+            {
+                "headline": "Madrid abre su primer tranvía nocturno",
+                "by": "Lucía Ferrer",
+                "located": "Madrid",
+                "version": "2",
+                "urgency": 3,
+                "language": "es",
+                "uri": "efe-2026-1017-0042",
+                "correction_note": "Corrige el nombre de la alcaldesa en el segundo párrafo",
+            },
         ),
         (
             "newsml-g2-newsitem.xml",
-            {"headline": "Russische Filmcrew kehrt aus dem All zurück", "version": "3",
-             "uri": "urn:newsml:dpa.example:20261017:space-crew", "located": "Moskau",
-             "by": "Anna Weber", "embargoed": datetime(2026, 10, 17, 12, tzinfo=UTC),
-             "correction_note": "This story has been corrected.", "urgency": 4},
+            {
+                "headline": "Russische Filmcrew kehrt aus dem All zurück",
+                "version": "3",
+                "uri": "urn:newsml:dpa.example:20261017:space-crew",
+                "located": "Moskau",
+                "by": "Anna Weber",
+                "embargoed": datetime(2026, 10, 17, 12, tzinfo=UTC),
+                "correction_note": "This story has been corrected.",
+                "urgency": 4,
+            },
         ),
         (
             "anpa-1312.txt",
-            {"headline": "Strong quake shakes northern Chile", "by": "Pedro Alvarez",
-             "located": "SANTIAGO, Chile", "version": "2", "slugline": "Quake-Chile",
-             "urgency": 3, "versioncreated": datetime(2026, 10, 17, 14, 12, tzinfo=UTC)},
+            {
+                "headline": "Strong quake shakes northern Chile",
+                "by": "Pedro Alvarez",
+                "located": "SANTIAGO, Chile",
+                "version": "2",
+                "slugline": "Quake-Chile",
+                "urgency": 3,
+                "versioncreated": datetime(2026, 10, 17, 14, 12, tzinfo=UTC),
+            },
         ),
         (
             "iptc-7901.txt",
-            {"headline": "French parliament passes budget after all-night session",
-             "located": "PARIS", "slugline": "FRANCE-POLITICS-BUDGET", "urgency": 4,
-             "ednote": "check the final tally",
-             "versioncreated": datetime(2026, 10, 17, 14, 12, tzinfo=UTC)},
+            {
+                "headline": "French parliament passes budget after all-night session",
+                "located": "PARIS",
+                "slugline": "FRANCE-POLITICS-BUDGET",
+                "urgency": 4,
+                "ednote": "check the final tally",
+                "versioncreated": datetime(2026, 10, 17, 14, 12, tzinfo=UTC),
+            },
         ),
     ],
-)  # fmt: skip
+)
 def test_each_format_becomes_a_canonical_story(name: str, expected: dict[str, Any]) -> None:
     story = parsed(name)
     for field, value in expected.items():
@@ -104,8 +139,11 @@ def test_media_items_keep_their_web_renditions() -> None:
     assert set(story.renditions) == {"main", "preview"}  # the file:// one is not published
     main = story.renditions["main"]
     assert (main.href, main.contenttype, main.width, main.sizeinbytes) == (
-        "https://media.ap.example/7f3e2a/main.jpg", "image/jpeg", 3000, 4764958
-    )  # fmt: skip
+        "https://media.ap.example/7f3e2a/main.jpg",
+        "image/jpeg",
+        3000,
+        4764958,
+    )
     assert parsed("ninjs-3x-video.json").renditions["main"].contenttype == "video/mp4"
 
 
@@ -114,8 +152,10 @@ def test_media_items_keep_their_web_renditions() -> None:
     [
         ((FORMATS / "newsml-g2-packageitem.xml").read_bytes(), "package_item"),
         ((FORMATS / "ninjs-3x-event.json").read_bytes(), "unsupported_item"),
-        (b'{"uri": "u1", "type": "picture", "headlines": [{"value": "H"}]}',
-         "media_without_renditions"),
+        (
+            b'{"uri": "u1", "type": "picture", "headlines": [{"value": "H"}]}',
+            "media_without_renditions",
+        ),
         (b'{"headlines": [{"value": "H"}]}', "invalid_ninjs"),
         (b'{"uri": "u1", "headlines": []}', "no_headline"),
         (b"{not json", "invalid_json"),
@@ -125,7 +165,7 @@ def test_media_items_keep_their_web_renditions() -> None:
         (b"\x01AFP0001 4 POL 0001\n\x02\n\x03", "empty"),
         (b"  \n\t ", "empty"),
     ],
-)  # fmt: skip
+)
 def test_what_cannot_be_a_story_says_why(payload: bytes, reason: str) -> None:
     with pytest.raises(ParseError) as caught:
         parse(RawItem(payload))

@@ -14,9 +14,14 @@ from wirefeed.intake.parsers import ParseError, RawItem, parse
 FORMATS = Path(__file__).resolve().parents[3] / "fixtures" / "formats"
 SEEDS = sorted(p.read_bytes() for p in FORMATS.iterdir())
 CONTENT_TYPES = [
-    "", "text/plain", "application/json", "application/xml", "text/vnd.iptc.anpa",
-    "application/vnd.iptc.g2.newsitem+xml", "text/plain; charset=bogus",
-]  # fmt: skip
+    "",
+    "text/plain",
+    "application/json",
+    "application/xml",
+    "text/vnd.iptc.anpa",
+    "application/vnd.iptc.g2.newsitem+xml",
+    "text/plain; charset=bogus",
+]
 
 
 def parses_or_refuses(payload: bytes, content_type: str) -> None:
@@ -57,8 +62,21 @@ JSON_VALUES = (
         max_size=3,
     )
 )
-NINJS_KEYS = ["uri", "type", "version", "versionCreated", "pubstatus", "headlines", "bodies",
-              "renditions", "subjects", "urgency", "embargoed", "by", "located"]  # fmt: skip
+NINJS_KEYS = [
+    "uri",
+    "type",
+    "version",
+    "versionCreated",
+    "pubstatus",
+    "headlines",
+    "bodies",
+    "renditions",
+    "subjects",
+    "urgency",
+    "embargoed",
+    "by",
+    "located",
+]
 
 
 VALID = {"uri": "urn:x:1", "headlines": [{"value": "Headline"}]}
