@@ -57,9 +57,11 @@ s3rver:
 run: install redis
 	WIREFEED_DEV_MODE=1 $(BIN)/wirefeed stack up --samples samples
 
+# Every line is formatted: no formatter exemptions.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@! git grep -n -e '# fmt: \(skip\|off\)' -- '*.py' || (echo "formatter exemptions are not allowed" && false)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
