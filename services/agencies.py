@@ -3,31 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, Path, status
 
 from services.auth import TOKEN_USER, admin
 from services.context import Context, get_context
+from services.refusals import checked
 from wirefeed.editor import admin_actions
 from wirefeed.intake import agencies
 from wirefeed.intake.agencies import AGENCY_NAME_PATTERN
 
 router = APIRouter(prefix="/v1/admin/agencies", tags=["agencies"], dependencies=[Depends(admin)])
-T = TypeVar("T")
 AgencyName = Path(pattern=AGENCY_NAME_PATTERN)
-
-
-def _checked(action: Callable[[], T]) -> T:
-    """Run an edit; an unknown agency or key is a 404, a refused edit a 409."""
-    try:
-        return action()
-    except agencies.UnknownAgency as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except agencies.AgencyError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
 @router.get("")
@@ -39,7 +28,7 @@ def list_agencies(context: Context = Depends(get_context)) -> list[dict[str, Any
 @router.put("/{name}")
 def add_agency(name: str = AgencyName, context: Context = Depends(get_context)) -> dict[str, Any]:
     """Create an agency (no keys yet); an existing one is left as it is."""
-    agency = _checked(lambda: admin_actions.add_agency(context.store, TOKEN_USER, name))
+    agency = checked(lambda: admin_actions.add_agency(context.store, TOKEN_USER, name))
     return {"name": agency.name, "keys": [k.id for k in agency.keys]}
 
 
@@ -49,7 +38,7 @@ def issue_key(
 ) -> dict[str, str]:
     """Issue a key (shown once). With ``grace_s``, older keys expire after that long."""
     grace = timedelta(seconds=grace_s) if grace_s is not None else None
-    key_id, secret = _checked(
+    key_id, secret = checked(
         lambda: admin_actions.new_agency_key(context.store, TOKEN_USER, name, grace)
     )
     return {"agency": name, "key_id": key_id, "api_key": secret}
@@ -58,4 +47,4 @@ def issue_key(
 @router.delete("/{name}/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_key(name: str, key_id: str, context: Context = Depends(get_context)) -> None:
     """Revoke a key at once (every API process drops it within ``config_refresh_s``)."""
-    _checked(lambda: admin_actions.revoke_agency_key(context.store, TOKEN_USER, name, key_id))
+    checked(lambda: admin_actions.revoke_agency_key(context.store, TOKEN_USER, name, key_id))

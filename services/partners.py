@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.exceptions import RequestValidationError
@@ -13,22 +12,12 @@ from pydantic import ValidationError
 from services.auth import TOKEN_USER
 from services.auth import admin as admin_only
 from services.context import Context, get_context
+from services.refusals import checked
 from wirefeed.editor import admin_actions
 from wirefeed.publish import subscription_store as partners
 from wirefeed.publish.subscriptions import FeedSpec, Partner, SubscriptionConfig
 
 router = APIRouter(prefix="/v1/admin", tags=["partners"])
-T = TypeVar("T")
-
-
-def _checked(action: Callable[[], T]) -> T:
-    """Run a config edit; a refused edit is a 409 with its reason, a missing name a 404."""
-    try:
-        return action()
-    except partners.UnknownName as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except partners.ConfigError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
 def _public_view(config: SubscriptionConfig) -> dict[str, Any]:
@@ -81,7 +70,7 @@ def put_subscriptions(
     keys. Applies without a restart."""
     config = _applicable(document)
     apply = lambda: admin_actions.replace_config(context.store, TOKEN_USER, config)  # noqa: E731
-    return _public_view(_checked(apply))
+    return _public_view(checked(apply))
 
 
 @router.put("/partners/{partner_id}", dependencies=admin)
@@ -93,14 +82,14 @@ def put_partner(
 ) -> dict[str, Any]:
     """Create or update a partner."""
     partner = Partner(id=partner_id, name=name, rate_limit_per_minute=rate_limit_per_minute)
-    saved = _checked(lambda: admin_actions.put_partner(context.store, TOKEN_USER, partner))
+    saved = checked(lambda: admin_actions.put_partner(context.store, TOKEN_USER, partner))
     return saved.model_dump(mode="json", exclude={"keys"})
 
 
 @router.delete("/partners/{partner_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=admin)
 def delete_partner(partner_id: str, context: Context = Depends(get_context)) -> None:
     """Remove a partner that owns no feeds."""
-    _checked(lambda: admin_actions.delete_partner(context.store, TOKEN_USER, partner_id))
+    checked(lambda: admin_actions.delete_partner(context.store, TOKEN_USER, partner_id))
 
 
 @router.post("/partners/{partner_id}/keys", status_code=status.HTTP_201_CREATED, dependencies=admin)
@@ -112,7 +101,7 @@ def issue_key(
     issue = lambda: admin_actions.new_partner_key(  # noqa: E731
         context.store, TOKEN_USER, partner_id, grace
     )
-    secret = _checked(issue)
+    secret = checked(issue)
     return {"partner": partner_id, "api_key": secret, "key_id": secret.split("_")[1]}
 
 
@@ -123,9 +112,7 @@ def issue_key(
 )
 def revoke_key(partner_id: str, key_id: str, context: Context = Depends(get_context)) -> None:
     """Revoke a key at once."""
-    _checked(
-        lambda: admin_actions.revoke_partner_key(context.store, TOKEN_USER, partner_id, key_id)
-    )
+    checked(lambda: admin_actions.revoke_partner_key(context.store, TOKEN_USER, partner_id, key_id))
 
 
 @router.put("/feeds/{feed_id}", dependencies=admin)
@@ -137,11 +124,11 @@ def put_feed(
         spec = FeedSpec.model_validate({**feed, "id": feed_id})
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    saved = _checked(lambda: admin_actions.put_feed(context.store, TOKEN_USER, spec))
+    saved = checked(lambda: admin_actions.put_feed(context.store, TOKEN_USER, spec))
     return saved.model_dump(mode="json", exclude_none=True)
 
 
 @router.delete("/feeds/{feed_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=admin)
 def delete_feed(feed_id: str, context: Context = Depends(get_context)) -> None:
     """Remove a feed (not the firehose)."""
-    _checked(lambda: admin_actions.delete_feed(context.store, TOKEN_USER, feed_id))
+    checked(lambda: admin_actions.delete_feed(context.store, TOKEN_USER, feed_id))

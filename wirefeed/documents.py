@@ -22,6 +22,14 @@ T = TypeVar("T")
 V = TypeVar("V")
 
 
+class EditRefused(ValueError):
+    """An edit of a configuration document that cannot be made; the message says why."""
+
+
+class UnknownEntry(EditRefused):
+    """An edit names an entry (an agency, partner, feed or key) the document lacks."""
+
+
 def load(store: BlobStore, key: str, model: type[M]) -> tuple[M, str | None]:
     """The stored document and its ETag (the model's defaults and None when none is stored)."""
     try:

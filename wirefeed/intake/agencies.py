@@ -16,6 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from wirefeed import documents, keys
+from wirefeed.documents import EditRefused, UnknownEntry
 from wirefeed.keys import ApiKey
 from wirefeed.layout import AGENCIES_KEY
 from wirefeed.storage import BlobStore, KeptChanging
@@ -25,11 +26,11 @@ KEY_PREFIX = "wfa"
 T = TypeVar("T")
 
 
-class AgencyError(ValueError):
+class AgencyError(EditRefused):
     """An edit of the agencies that cannot be made."""
 
 
-class UnknownAgency(AgencyError):
+class UnknownAgency(AgencyError, UnknownEntry):
     """An edit names an agency or key that does not exist."""
 
 

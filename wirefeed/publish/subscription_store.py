@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from wirefeed import documents, keys
+from wirefeed.documents import EditRefused, UnknownEntry
 from wirefeed.layout import SUBSCRIPTIONS_KEY, feed_document_key
 from wirefeed.publish.subscriptions import (
     FIREHOSE,
@@ -31,11 +32,11 @@ T = TypeVar("T")
 KEY_PREFIX = "wf"
 
 
-class ConfigError(ValueError):
+class ConfigError(EditRefused):
     """An edit would leave the configuration invalid or inconsistent."""
 
 
-class UnknownName(ConfigError):
+class UnknownName(ConfigError, UnknownEntry):
     """An edit names a partner, feed or key that does not exist."""
 
 
