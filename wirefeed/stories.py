@@ -25,6 +25,8 @@ def load_story_tagged(store: BlobStore, story_id: str) -> tuple[Story | None, st
         blob = store.get(story_key(story_id))
     except NotFound:
         return None, None
+    # Our own canonical JSON, validated when it was written: no wire parser runs on it,
+    # so it needs no parse budget (wirefeed/intake/budget.py).
     return Story.from_json(blob.body), blob.etag
 
 
