@@ -36,7 +36,12 @@ from wirefeed.storage import S3Store
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
 TOKEN = "dev-token"
-CONTENT_TYPES = {".json": "application/json", ".xml": "application/xml", ".txt": "text/plain"}
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".eml": "message/rfc822",
+}
 WRONG_TYPES = [
     "",
     "text/plain",

@@ -38,17 +38,20 @@ from wirefeed.ingest.ingesting import ingest
 from wirefeed.intake.parsers import RawItem
 from wirefeed.intake.receiving import Quarantined, Receipt, receive
 from wirefeed.intake.upstreams import UpstreamSource, poll_source
+from wirefeed.layout import STORY_PREFIX
 from wirefeed.model import story_id_for
 from wirefeed.publish.publishing import update_feed
 from wirefeed.publish.subscriptions import (
     FIREHOSE,
     FeedSpec,
     Filter,
+    Partner,
     SubscriptionConfig,
     Subscriptions,
 )
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore, MemoryStore
+from wirefeed.stories import sync_public_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAGMENTS = ROOT / "tests" / "fixtures" / "hostile" / "fragments.txt"
@@ -101,22 +104,34 @@ class Run:
     quarantined: int = 0
 
     def documents(self) -> Iterator[tuple[str, bytes]]:
-        """(key, body) of every rendered feed document, current and archive pages."""
-        for key in sorted(self.store.list("feeds/")):
-            yield key, self.store.get(key).body
+        """(key, body) of every rendered feed document: public and private (a partner's,
+        served by the gateway), current and archive pages."""
+        for prefix in ("feeds/", "private/feeds/"):
+            for key in sorted(self.store.list(prefix)):
+                yield key, self.store.get(key).body
+
+    def story_count(self) -> int:
+        """How many stories the run made: their canonical copies (``stories/`` holds only
+        the public copies of those published)."""
+        return len(list(self.store.list(STORY_PREFIX)))
 
 
 def settings() -> Settings:
-    """Settings of a run: public feeds under an example address, no archive expiry."""
+    """Settings of a run: feeds under example addresses, no archive expiry."""
     return Settings(
-        dev_mode=True, public_base_url="https://feeds.example.com/wirefeed", archive_pages_max=1000
+        dev_mode=True,
+        public_base_url="https://feeds.example.com/wirefeed",
+        gateway_public_url="https://partners.example.com",
+        archive_pages_max=1000,
     )
 
 
 def subscriptions() -> Subscriptions:
-    """A firehose small enough to fill archive pages, and a French feed tagged fr-CA."""
+    """A firehose small enough to fill archive pages, a French feed tagged fr-CA, and a
+    partner's private feed (with archive pages too)."""
     return Subscriptions(
         SubscriptionConfig(
+            partners=[Partner(id="outlet", name="Outlet <&> News")],
             feeds=[
                 FIREHOSE.model_copy(update={"size": 250}),
                 FeedSpec(
@@ -125,6 +140,13 @@ def subscriptions() -> Subscriptions:
                     description="Stories in French; R&D, Q&A and </b> stay text",
                     language="fr-CA",
                     filter=Filter(languages=["fr"]),
+                ),
+                FeedSpec(
+                    id="outlet-wire",
+                    title="Outlet's <private> wire",
+                    public=False,
+                    partner="outlet",
+                    size=300,
                 ),
             ],
             hubs=["https://hub.example.net/"],
@@ -363,6 +385,9 @@ def run(
     cases += _upstream_cases(fragments)
     subs = subscriptions()
     story_ids = list(dict.fromkeys(r.story_id for r in receipts))
+    # As the publish task does: the public copy first, then the feeds.
+    for story_id in story_ids:
+        sync_public_copy(store, story_id)
     for feed_id in subs.feeds:
         update_feed(store, config, subs, feed_id, story_ids)
     return Run(store, config, cases, quarantined)
@@ -400,9 +425,18 @@ def write_documents(result: Run, out: Path) -> list[Path]:
 _SUMMARY = re.compile(rb": (\d+) errors, (\d+) warnings$", re.MULTILINE)
 
 
-def validate(paths: list[Path], validator: Path) -> tuple[int, int]:
-    """Run the W3C validator over the RSS and Atom documents; print and return the counts."""
-    errors = warnings = 0
+def document_kind(key: str) -> str:
+    """The kind of a feed document, for the figures: public or private, current or
+    archive page, and its format (``feeds/all/archive/3.rss``: public archive RSS)."""
+    scope = "private" if key.startswith("private/") else "public"
+    page = "archive" if "/archive/" in key else "current"
+    return f"{scope} {page} {key.rsplit('.', 1)[-1]}"
+
+
+def validate(paths: list[Path], validator: Path) -> dict[Path, tuple[int, int]]:
+    """Run the W3C validator over the RSS and Atom documents; return each one's
+    (errors, warnings) and print the validator's report of any that has some."""
+    counts = {}
     for path in paths:
         if path.suffix not in (".rss", ".atom"):
             continue
@@ -413,11 +447,10 @@ def validate(paths: list[Path], validator: Path) -> tuple[int, int]:
         if found is None:
             print(done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
             raise SystemExit(f"the validator gave no summary for {path}")
-        errors += int(found.group(1))
-        warnings += int(found.group(2))
-        if found.group(1) != b"0" or found.group(2) != b"0":
+        counts[path] = (int(found.group(1)), int(found.group(2)))
+        if counts[path] != (0, 0):
             print(done.stdout.decode(errors="replace").rstrip()[-4000:])
-    return errors, warnings
+    return counts
 
 
 def main() -> int:
@@ -430,19 +463,30 @@ def main() -> int:
     started = time.monotonic()
     result = run()
     paths = write_documents(result, args.out)
-    stories = len(list(result.store.list("stories/")))
     print(
-        f"{stories} stories ({len(result.cases)} from {len(load_fragments())} hostile "
-        f"fragments, {result.quarantined} payloads quarantined) in {len(paths)} documents "
-        f"under {args.out}, {time.monotonic() - started:.1f} s"
+        f"{result.story_count()} stories ({len(result.cases)} from {len(load_fragments())} "
+        f"hostile fragments, {result.quarantined} payloads quarantined) in {len(paths)} "
+        f"documents under {args.out}, {time.monotonic() - started:.1f} s"
     )
     if args.validator is None:
         return 0
-    checked = [p for p in paths if p.suffix in (".rss", ".atom")]
-    errors, warnings = validate(paths, args.validator)
+    counts = validate(paths, args.validator)
+    by_kind: dict[str, list[int]] = {}
+    for path, (errors, warnings) in counts.items():
+        figures = by_kind.setdefault(
+            document_kind(path.relative_to(args.out).as_posix()), [0, 0, 0]
+        )
+        figures[0] += 1
+        figures[1] += errors
+        figures[2] += warnings
+    for kind, (documents, errors, warnings) in sorted(by_kind.items()):
+        print(f"  {kind:<24} {documents:>3} documents, {errors} errors, {warnings} warnings")
+    errors = sum(e for e, _ in counts.values())
+    warnings = sum(w for _, w in counts.values())
+    # The validator knows RSS and Atom only: the JSON Feed documents are checked by the
+    # hostile corpus test (tests/wirefeed/publish/test_hostile_corpus.py).
     print(
-        f"W3C validator: {len(checked)} RSS and Atom documents, "
-        f"{errors} errors, {warnings} warnings"
+        f"W3C validator: {len(counts)} RSS and Atom documents, {errors} errors, {warnings} warnings"
     )
     return 1 if errors or warnings else 0
 

@@ -20,6 +20,7 @@ from wirefeed.editor import audit, errors, jobs, story_actions, views
 from wirefeed.editor.replay import replay_quarantined
 from wirefeed.editor.users import Action, User
 from wirefeed.intake.quarantine import list_records
+from wirefeed.model import Story
 from wirefeed.progress import Stage, load_state
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
@@ -286,7 +287,7 @@ def replay(
     """Take a quarantined item through intake again and queue it; the job ends once queued."""
 
     def run() -> None:
-        for receipt in replay_quarantined(context.store, item_id):
+        for receipt in replay_quarantined(context.store, item_id, context.parse_budget):
             context.timeline.note(receipt.story_id, Stage.received, raw=receipt.raw_key)
             context.enqueue("ingest.ingest_story", receipt.raw_key)
 
@@ -357,12 +358,22 @@ def stories(
     ]
 
 
+def versions_of(context: Context, story_id: str) -> list[Story]:
+    """A story's versions, its kept wire payloads parsed within the parse budget; an
+    HTTPException with the reason when one cannot be (422)."""
+    try:
+        return views.versions(context.store, story_id, context.parse_budget)
+    except errors.EditorialError as error:
+        raise HTTPException(_ERROR_STATUS[error.code], error.reason) from error
+
+
 @router.get("/stories/{story_id}")
 def story_detail(
     story_id: str, _: User = Depends(current_user), context: Context = Depends(get_context)
 ) -> dict[str, Any]:
-    """A story's versions, timeline, feeds and audit trail."""
-    known = views.versions(context.store, story_id)
+    """A story's versions, timeline, feeds and audit trail; 422 with the reason when a
+    kept wire version cannot be parsed again (over the parse budget, say)."""
+    known = versions_of(context, story_id)
     if not known:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
     state = load_state(context.store, story_id, context.timeline)

@@ -157,7 +157,7 @@ def story_page(
     story = load_story(context.store, story_id)
     if story is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such story")
-    known = views.versions(context.store, story_id)
+    known = editor.versions_of(context, story_id)
     last = len(known) - 1
     newer = min(max(newer if newer is not None else last, 0), last)
     older = min(max(older if older is not None else newer - 1, 0), last)

@@ -38,6 +38,8 @@ def load_stored(store: BlobStore, story_id: str) -> StoredStory | None:
         blob = store.get(story_key(story_id))
     except NotFound:
         return None
+    # Our own canonical JSON, validated when it was written: no wire parser runs on it,
+    # so it needs no parse budget (wirefeed/intake/budget.py).
     return StoredStory(Story.from_json(blob.body), blob.etag, Progress.from_metadata(blob.metadata))
 
 

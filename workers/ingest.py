@@ -68,7 +68,7 @@ def ingest_story(self: IngestTask, raw_key: str) -> str | None:
 @celery_app.task(name="ingest.release_embargoes", base=IngestTask, bind=True)
 def release_embargoes(self: IngestTask) -> list[str]:
     """Periodic: ingest the held versions whose embargo has passed."""
-    outcomes = ingesting.release_due(self.store, self.lifecycle)
+    outcomes = ingesting.release_due(self.store, self.lifecycle, budget=self.parse_budget)
     for outcome in outcomes:
         _hand_on(outcome)
     return [o.story_id for o in outcomes]

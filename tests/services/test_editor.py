@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from services.api import create_app
+from tests.budgets import Stalling
 from wirefeed.editor import audit, jobs
 from wirefeed.editor.users import Role, add_user
 from wirefeed.intake.parsers import RawItem, parse
@@ -39,11 +41,12 @@ def viewer_token(tmp_path: Path) -> tuple[Path, str]:
 @pytest.fixture
 def client(
     store: MemoryStore, sent: Sent, viewer_token: tuple[Path, str], redis_url: str
-) -> TestClient:
+) -> Iterator[TestClient]:
     # Embargoes go on the schedule in Redis: a real one, of the test session's own.
     settings = Settings(dev_mode=True, users_file=str(viewer_token[0]), redis_url=redis_url)
     app = create_app(settings, store, enqueue=lambda task, *args: sent.append((task, args)))
-    return TestClient(app)
+    yield TestClient(app)
+    app.state.context.parse_budget.close()  # the parse processes, if any were started
 
 
 @pytest.fixture
@@ -131,6 +134,37 @@ def test_replaying_an_item_that_still_fails_keeps_it(
     assert "still does not parse" in answer.json()["detail"]
     assert get_record(store, record.id) is not None
     assert sent == []
+
+
+def test_a_replay_over_the_parse_budget_is_a_422_with_the_reason(
+    client: TestClient, store: MemoryStore, sent: Sent
+) -> None:
+    raw_key = store_raw(store, RawItem(payload=b"Headline\n\nBody."))
+    record = quarantine(store, raw_key, reason="x", detail="y", source="wire", content_type="")
+    budget = Stalling(1, workers=1)
+    client.app.state.context.parse_budget = budget  # type: ignore[attr-defined]
+    try:
+        answer = client.post(f"/v1/editor/quarantine/{record.id}/replay", headers=ADMIN)
+    finally:
+        budget.close()
+    assert answer.status_code == 422
+    assert "still does not parse: parse_timeout" in answer.json()["detail"]
+    kept = get_record(store, record.id)
+    assert kept is not None and kept.reason == "parse_timeout"
+    assert sent == []
+
+
+def test_a_story_whose_wire_version_overruns_the_parse_budget_is_a_422_with_the_reason(
+    client: TestClient, story_id: str
+) -> None:
+    budget = Stalling(1, workers=1)
+    client.app.state.context.parse_budget = budget  # type: ignore[attr-defined]
+    try:
+        answer = client.get(f"/v1/editor/stories/{story_id}", headers=EDITOR)
+    finally:
+        budget.close()
+    assert answer.status_code == 422
+    assert "parse_timeout" in answer.json()["detail"]
 
 
 def test_republish_bumps_updated_and_keeps_the_version(

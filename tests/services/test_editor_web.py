@@ -4,6 +4,7 @@ import hashlib
 import html
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from services.api import create_app
 from tests import hostile_html
+from tests.budgets import Stalling
 from wirefeed.editor import story_actions
 from wirefeed.editor.users import Role, add_user
 from wirefeed.ingest.ingesting import ingest
@@ -37,12 +39,13 @@ ORIGIN = {"Origin": "http://testserver"}
 
 
 @pytest.fixture
-def client(store: MemoryStore, redis_url: str) -> TestClient:
+def client(store: MemoryStore, redis_url: str) -> Iterator[TestClient]:
     # Sessions and login throttling live in Redis: a real one, of the test session's own.
     settings = Settings(dev_mode=True, redis_url=redis_url, auth_failures_per_window=1000)
     app = create_app(settings, store, enqueue=lambda task, *args: None)
     # A browser sends the page's own Origin with every form post.
-    return TestClient(app, headers=ORIGIN)
+    yield TestClient(app, headers=ORIGIN)
+    app.state.context.parse_budget.close()  # the parse processes, if any were started
 
 
 @pytest.fixture
@@ -88,6 +91,20 @@ def test_the_story_page_shows_versions_diff_timeline_and_audit(
     assert "corrected by dev-editor" in page
     assert "Kill story" in page
     assert 'hx-confirm="Kill this story?' in page
+
+
+def test_the_story_page_of_a_version_over_the_parse_budget_is_a_422_with_the_reason(
+    client: TestClient, story_id: str
+) -> None:
+    _login(client)
+    budget = Stalling(1, workers=1)
+    client.app.state.context.parse_budget = budget  # type: ignore[attr-defined]
+    try:
+        answer = client.get(f"/editor/stories/{story_id}")
+    finally:
+        budget.close()
+    assert answer.status_code == 422
+    assert "parse_timeout" in answer.text
 
 
 def test_an_action_answers_with_a_polling_job_fragment(client: TestClient, story_id: str) -> None:

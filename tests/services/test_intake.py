@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.api import create_app
+from tests.budgets import Stalling
 from wirefeed.editor import audit
 from wirefeed.intake import agencies, receiving
-from wirefeed.intake.budget import ParseBudget
 from wirefeed.intake.quarantine import get_record
 from wirefeed.settings import Settings
 from wirefeed.storage import MemoryStore
@@ -102,17 +101,6 @@ def test_a_parser_failure_is_a_quarantined_422_not_a_500(
     assert answer.json()["error"] == "too_deeply_nested"
     assert get_record(store, answer.json()["quarantine_id"]) is not None
     assert sent == []
-
-
-T = TypeVar("T")
-
-
-class Stalling(ParseBudget):
-    """A budget whose parse never finishes (stands for a parser stuck on hostile input)."""
-
-    def run(self, function: Callable[..., T], *args: object) -> T:
-        super().run(time.sleep, 3600)
-        raise AssertionError("unreachable: the budget stops the sleep")
 
 
 def test_a_parse_over_the_budget_is_quarantined_as_parse_timeout(

@@ -162,6 +162,9 @@ def correct(
             others = [h for h in story.headlines if h.role != "main"]
             update["headlines"] = [Headline(value=strip_xml_illegal(correction.headline)), *others]
         if correction.body is not None:
+            # The text a signed-in editor typed, in a request of bounded size, not a
+            # wire payload: split by the copy rules' linear patterns (tests/regex_steps.py
+            # counts their work), so no parse budget is needed.
             paragraphs = split_paragraphs(correction.body)
             update["bodies"] = [Body(value=paragraphs_to_html(paragraphs))] if paragraphs else []
         tags = correction.tags

@@ -8,8 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from wirefeed.editor.errors import EditorialError
 from wirefeed.editor.feed_actions import story_ids
-from wirefeed.intake.parsers import ParseError, parse
+from wirefeed.intake.budget import INLINE, ParseBudget
+from wirefeed.intake.parsers import ParseError
 from wirefeed.intake.receiving import load_raw
 from wirefeed.model import TAG_FIELDS, PubStatus, Story, Tag, utcnow
 from wirefeed.progress import (
@@ -125,23 +127,30 @@ def recent_stories(
     return rows[: wanted.limit]
 
 
-def versions(store: BlobStore, story_id: str) -> list[Story]:
+def versions(store: BlobStore, story_id: str, budget: ParseBudget = INLINE) -> list[Story]:
     """Every known version of a story, oldest first.
 
-    Wire versions are parsed again from their kept raw payloads; versions an editor
-    replaced were kept when they were replaced; the current one is in ``stories/``.
+    Wire versions are parsed again from their kept raw payloads, which are untrusted
+    input: each parse runs within ``budget``, as at intake (the services pass theirs).
+    A payload that no longer parses (over the budget, say) is ``invalid``, with the
+    reason: a history with a silent gap would mislead the editor. Versions an editor
+    replaced were kept when they were replaced; the current one is the canonical story.
     """
     found: list[Story] = []
     for key in store.list(f"state/versions/{story_id}/"):
         try:
+            # Our own canonical JSON, validated when it was written: no parser runs on it.
             found.append(Story.from_json(store.get(key).body))
         except NotFound:
             continue
     for raw_key in payload_keys(store, story_id):
         try:
-            found.append(parse(load_raw(store, raw_key)))
-        except (NotFound, ParseError):
+            found.append(budget.parse(load_raw(store, raw_key)))
+        except NotFound:
             continue
+        except ParseError as error:
+            reason = f"the version in {raw_key} cannot be read: {error.reason}: {error.detail}"
+            raise EditorialError("invalid", reason) from error
     current = load_story(store, story_id)
     if current is not None:
         found.append(current)

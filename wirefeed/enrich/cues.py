@@ -292,12 +292,16 @@ PLACE_NOUNS_BEFORE = frozenset(
 )
 _WORD_BEFORE = re.compile(r"(?:\b(?P<noun>[a-z][a-z-]+)(?P<of>\s+of)?)\s+$")
 
-_NAME_WORDS = r"[A-Z][\w.'&\u2019-]*(?:[ \t]+(?:[A-Z0-9][\w.'&\u2019-]*|&|de|of))*?"
+# A team's name is at most six words ("Brighton & Hove Albion", "Real Sociedad de
+# Futbol"). The bound keeps the work linear: unbounded, a match tried at every
+# capitalised word of "A A A ..." read on to the end of the text (quadratic).
+_NAME_WORDS = r"[A-Z][\w.'&\u2019-]*(?:[ \t]+(?:[A-Z0-9][\w.'&\u2019-]*|&|de|of)){0,5}?"
 # "Aberdeen 2": a name and a goal count, followed by the next name or the end of a
 # sentence. Intake joins the lines of a results table into one paragraph, so results
 # are found as runs of these ("Aberdeen 2 Hibernian 1 Celtic 4 Dundee United 0").
+# The spaces before an optional full stop are taken possessively, for the same reason.
 _NAME_AND_COUNT = re.compile(
-    rf"(?<![\w-])(?P<name>{_NAME_WORDS})[ \t]+\d{{1,3}}(?=[ \t]+[A-Z]|[ \t]*\.?[ \t]*$|\.\s)",
+    rf"(?<![\w-])(?P<name>{_NAME_WORDS})[ \t]+\d{{1,3}}(?=[ \t]+[A-Z]|[ \t]*+\.?[ \t]*$|\.\s)",
     re.MULTILINE,
 )
 # A score right after a name: "beat Chelsea 3-1".

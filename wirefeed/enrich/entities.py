@@ -208,12 +208,16 @@ class _Candidate:
         return int(min(_CONFIDENCE_MODEL_MAX, score) * agreement)
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
+_APPOSITION = re.compile(r",\s*([A-Za-z -]*)")
+
+
 def _role_next_to(text: str, start: int, end: int) -> bool:
-    before = re.findall(r"[A-Za-z]+", text[max(0, start - 40) : start])
+    before = _ASCII_WORD.findall(text, max(0, start - 40), start)
     if before and before[-1].casefold() in _PERSON_ROLES:
         return True
     # An apposition: "Name, Russian actress" / "Name, the director of ...".
-    after = re.match(r",\s*([A-Za-z -]*)", text[end : end + 60])
+    after = _APPOSITION.match(text, end, end + 60)
     words = after.group(1).casefold().split()[:4] if after else []
     return any(word in _PERSON_ROLES for word in words)
 
@@ -295,7 +299,9 @@ def _overlaps(span: tuple[int, int], taken: Iterable[tuple[int, int]]) -> bool:
 # from every start (quadratic), and one particle at the end says the same.
 _PARTICLE_TAIL = re.compile(r"\s(?:von|van|der|den|de|del|della|di|da|du|la|le|bin|al|ibn)$")
 _NEXT_NAME_WORD = re.compile(r"\s[A-Z][\w'\u2019-]+")
-_TRAILING_SCORE = re.compile(r"\s+\d{1,3}-\d{1,3}$")
+# Only from the start of a run of spaces: tried from inside one too, a search would
+# read the rest of the run again at every position (quadratic).
+_TRAILING_SCORE = re.compile(r"(?<!\s)\s+\d{1,3}-\d{1,3}$")
 
 
 def _name_spans(text: str, start: int, end: int, vote: EntityType) -> list[tuple[int, int]]:

@@ -11,14 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+import structlog
+
 from wirefeed.ingest.lifecycle import Lifecycle, carry_over, decide, is_held
 from wirefeed.ingest.near_duplicates import fingerprint
 from wirefeed.intake.budget import INLINE, ParseBudget
-from wirefeed.intake.receiving import load_raw, parse_or_quarantine
+from wirefeed.intake.receiving import Quarantined, load_raw, parse_or_quarantine
 from wirefeed.model import Story, utcnow
 from wirefeed.progress import Stage, derive, note_ignored, start
 from wirefeed.storage import BlobStore, until_written
 from wirefeed.stories import StoredStory, load_stored, save_story
+
+log = structlog.get_logger(__name__)
 
 
 def supersedes(new: Story, current: Story | None) -> bool:
@@ -181,12 +185,18 @@ def _hold(story: Story, key: str, lifecycle: Lifecycle) -> IngestOutcome:
 
 
 def release_due(
-    store: BlobStore, lifecycle: Lifecycle, now: datetime | None = None
+    store: BlobStore,
+    lifecycle: Lifecycle,
+    now: datetime | None = None,
+    budget: ParseBudget = INLINE,
 ) -> list[IngestOutcome]:
     """Release every held version whose embargo has passed, then forget its hold.
 
-    An agency payload is ingested now; a stored version an editor embargoed is handed
-    to publishing as it is (``Action.publish``).
+    An agency payload is parsed again, within ``budget`` (the task passes its own), and
+    ingested now; one that no longer parses (over the budget, say) is quarantined with
+    its reason and its hold forgotten, so it neither blocks the other releases nor comes
+    back at every sweep. A stored version an editor embargoed is handed to publishing
+    as it is (``Action.publish``).
     """
     if lifecycle.embargoes is None:
         return []
@@ -196,6 +206,15 @@ def release_due(
         if held.raw_key is None:
             outcomes.append(IngestOutcome(held.story_id, Action.publish, "embargo passed"))
         else:
-            outcomes.append(ingest(store, held.raw_key, lifecycle, now))
+            try:
+                outcomes.append(ingest(store, held.raw_key, lifecycle, now, budget))
+            except Quarantined as refused:
+                # Set aside with its reason; a replay ingests it once it parses.
+                log.warning(
+                    "embargo_release_quarantined",
+                    story_id=held.story_id,
+                    raw_key=held.raw_key,
+                    reason=refused.reason,
+                )
         lifecycle.embargoes.release(held)
     return outcomes

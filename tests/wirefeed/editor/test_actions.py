@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.budgets import Stalling
 from wirefeed.editor import errors, feed_actions, jobs, story_actions, views
 from wirefeed.editor.story_actions import Correction, TagEdit, TagInput
 from wirefeed.ingest.embargo import INDEX_KEY, EmbargoSchedule
 from wirefeed.ingest.ingesting import Action, IngestOutcome, ingest, release_due, supersedes
 from wirefeed.ingest.lifecycle import Lifecycle
 from wirefeed.intake.parsers import RawItem
+from wirefeed.intake.quarantine import list_records
 from wirefeed.intake.receiving import store_raw
 from wirefeed.layout import public_story_key
 from wirefeed.model import Creator, PubStatus, Tag, utcnow
@@ -175,6 +177,16 @@ def test_versions_and_their_diff(
     ]
 
 
+def test_a_wire_version_over_the_parse_budget_is_refused_with_its_reason(
+    store: MemoryStore, story_id: str
+) -> None:
+    # The kept payload is parsed again for the history, within the budget given.
+    with pytest.raises(errors.EditorialError) as refused:
+        views.versions(store, story_id, Stalling(0.5, isolate=False))
+    assert refused.value.code == "invalid"
+    assert "parse_timeout" in refused.value.reason
+
+
 def test_an_edit_never_overwrites_a_version_stored_meanwhile(
     store: MemoryStore, story_id: str
 ) -> None:
@@ -277,3 +289,26 @@ def test_an_agency_embargo_shows_nothing_public_until_release(
     assert released.action is Action.enrich
     _publish(store, settings, scheduler, held.story_id)
     assert public_story_key(held.story_id) in _public_mentions(store, held.story_id)
+
+
+def test_a_held_payload_over_the_parse_budget_is_quarantined_at_release(
+    store: MemoryStore, schedule: EmbargoSchedule, story_id: str
+) -> None:
+    until = utcnow() + timedelta(hours=1)
+    doc = {
+        "uri": "urn:agency-a:2",
+        "headlines": [{"value": "Rates"}],
+        "embargoed": until.isoformat(),
+    }
+    raw_key = store_raw(store, RawItem(json.dumps(doc).encode(), "application/json", "agency-a"))
+    lifecycle = Lifecycle(embargoes=schedule)
+    held = ingest(store, raw_key, lifecycle, now=until - timedelta(hours=1))
+    assert held.action is Action.hold
+    story_actions.set_embargo(store, schedule, story_id, "ann", until)  # due at the same time
+
+    released = release_due(store, lifecycle, until, Stalling(0.5, isolate=False))
+    # The editor's hold is released all the same; the payload is set aside, not retried.
+    assert released == [IngestOutcome(story_id, Action.publish, "embargo passed")]
+    assert [(r.raw_key, r.reason) for r in list_records(store)] == [(raw_key, "parse_timeout")]
+    assert schedule.pending() == []
+    assert load_story(store, held.story_id) is None

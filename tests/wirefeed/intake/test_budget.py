@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.budgets import Stalling
 from tests.conftest import FIXTURES
 from wirefeed.ingest.ingesting import ingest
 from wirefeed.intake.budget import ParseBudget
 from wirefeed.intake.parsers import ParseError, RawItem
 from wirefeed.intake.quarantine import get_record
 from wirefeed.intake.receiving import Quarantined, store_raw
-from wirefeed.model import Story
 from wirefeed.storage import MemoryStore
 
 
@@ -78,14 +78,6 @@ def test_without_isolation_an_alarm_stops_python_code_and_the_regex_engine() -> 
         budget.run(catastrophic.match, "a" * 60)
     assert refused.value.reason == "parse_timeout"
     assert budget.run(sum, [1, 2]) == 3  # the alarm is off again
-
-
-class Stalling(ParseBudget):
-    """A budget whose parse never finishes (a parser stuck on hostile input)."""
-
-    def parse(self, item: RawItem) -> Story:
-        self.run(time.sleep, 3600)
-        raise AssertionError("unreachable: the budget stops the sleep")
 
 
 def test_a_worker_parse_past_the_budget_quarantines_the_item(store: MemoryStore) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from bench.hostile_feeds import Case, Run, load_fragments, run
+from bench.hostile_feeds import Case, Run, document_kind, load_fragments, run
 from tests.hostile_html import (
     assert_clean_html,
     assert_inert_text,
@@ -29,6 +29,7 @@ from tests.hostile_html import (
     starts_with_text,
     visible_text,
 )
+from tests.wirefeed.publish.test_feeds import check_json_feed
 from wirefeed.publish.feeds import ATOM_NS, story_guid
 from wirefeed.sanitize import clean_html
 
@@ -212,8 +213,37 @@ def test_bodies_show_the_text_the_fragment_showed(
             )
 
 
+def test_the_run_counts_every_story_it_made(result: Run) -> None:
+    """The count is of canonical stories: every one of them is in the firehose."""
+    firehose = set()
+    for key, body in result.documents():
+        if key.startswith("feeds/all") and key.endswith(".json"):
+            firehose |= {item["id"] for item in json.loads(body)["items"]}
+    assert result.story_count() == len(firehose) > len(result.cases)
+
+
+def test_every_kind_of_document_is_produced(result: Run) -> None:
+    """What the validator is run over: public and private, current and archive pages."""
+    kinds = {document_kind(key) for key, _ in result.documents()}
+    assert kinds == {
+        f"{scope} {page} {fmt}"
+        for scope in ("public", "private")
+        for page in ("current", "archive")
+        for fmt in ("rss", "atom", "json")
+    }
+
+
+def test_every_json_feed_document_follows_the_spec(result: Run) -> None:
+    # The W3C validator knows RSS and Atom only.
+    for key, body in result.documents():
+        if key.endswith(".json"):
+            check_json_feed(json.loads(body))
+
+
 def test_the_public_story_json_holds_only_clean_html(result: Run) -> None:
-    for key in result.store.list("stories/"):
+    keys = list(result.store.list("stories/"))
+    assert len(keys) == result.story_count()
+    for key in keys:
         story: dict[str, Any] = json.loads(result.store.get(key).body)
         for body in story.get("bodies", []):
             assert body["contenttype"] == "text/html"

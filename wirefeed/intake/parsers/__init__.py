@@ -202,17 +202,11 @@ def parse_delivery(item: RawItem) -> Delivery:
     Raises ParseError (and nothing else) when the payload as a whole cannot be read:
     empty, not well-formed, a format we do not know.
     """
-    # Imported here: both modules import ParseError and RawItem from this package.
-    from wirefeed.intake.parsers import charsets, mail
-
     if not item.payload.strip():
         raise ParseError("empty", "the payload is empty")
-    if mail.is_mail(item.payload, item.content_type):
-        return mail.read_mail(item)
-    decoded = charsets.decode_text(item.payload, item.content_type)
-    fmt = sniff(decoded.text, item.content_type)
+    # E-mail goes through the same net and the same cleaning as every other format.
     try:
-        items = _parsers()[fmt](item, decoded.text)
+        delivery = _read_delivery(item)
     except ParseError:
         raise
     except RecursionError as exc:
@@ -221,10 +215,22 @@ def parse_delivery(item: RawItem) -> Delivery:
         raise ParseError("invalid_story", str(exc)[:500]) from exc
     except Exception as exc:
         raise ParseError("parser_failed", f"{type(exc).__name__}: {exc}"[:500]) from exc
-    if not items:
+    if not delivery.items:
         raise ParseError("empty", "the delivery carries no items")
-    safe = [xml_safe(outcome) if isinstance(outcome, Story) else outcome for outcome in items]
-    return Delivery(safe, list(decoded.repairs))
+    safe = [xml_safe(o) if isinstance(o, Story) else o for o in delivery.items]
+    return Delivery(safe, delivery.repairs)
+
+
+def _read_delivery(item: RawItem) -> Delivery:
+    """The items of a payload as its format's parser reads them (not yet cleaned)."""
+    # Imported here: both modules import ParseError and RawItem from this package.
+    from wirefeed.intake.parsers import charsets, mail
+
+    if mail.is_mail(item.payload, item.content_type):
+        return mail.read_mail(item)
+    decoded = charsets.decode_text(item.payload, item.content_type)
+    fmt = sniff(decoded.text, item.content_type)
+    return Delivery(_parsers()[fmt](item, decoded.text), list(decoded.repairs))
 
 
 def parse(item: RawItem) -> Story:

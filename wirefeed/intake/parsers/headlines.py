@@ -71,15 +71,22 @@ _ABBREVIATIONS = {
 _CLOSING, _OPENING = "\"')\u201d\u2019", "\"'(\u201c\u2018"
 _SENTENCE_END = re.compile(rf"[.!?\u2026](?=[{_CLOSING}]?\s+[{_OPENING}]?[^\W_])")
 _TRAILING = " ,;:-\u2013\u2014"
+# The word before a full stop is looked for in a window just big enough for the longest
+# abbreviation and one more character: a longer word fills the window, so it is never
+# taken for one, and each full stop costs the same whatever the length of the text (a
+# search over all the text before it made "J. J. J. ..." quadratic).
+_WORD_WINDOW = max(map(len, _ABBREVIATIONS)) + 1
+_LAST_WORD = re.compile(r"\w+$")
 
 
 def first_sentence(text: str) -> str:
     """The first sentence of a paragraph (abbreviations and initials do not end one)."""
     for match in _SENTENCE_END.finditer(text):
         if match.group() == ".":
-            word = re.search(r"(\w+)$", text[: match.start()])
+            end = match.start()
+            word = _LAST_WORD.search(text, max(0, end - _WORD_WINDOW), end)
             # "J. Smith", "U.S.", "Mr.": not the end of a sentence.
-            if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
+            if word and (len(word.group()) == 1 or word.group().lower() in _ABBREVIATIONS):
                 continue
         return text[: match.end()]
     return text

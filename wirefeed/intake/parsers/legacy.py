@@ -34,6 +34,7 @@ SOH, STX, ETX, EOT, SYN, US = "\x01", "\x02", "\x03", "\x04", "\x16", "\x1f"
 # two quantifiers that could share the same spaces (tests/wirefeed/test_regex_work.py
 # counts their steps on adversarial input).
 _TELEX_END = re.compile(r"\nNNNN\s*+$")
+_TELEX_START = re.compile(r"^ZCZC")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Frame:
 def frame(message: str) -> Frame:
     """Split a message at its control characters (each part may be empty)."""
     message = message.replace("\r\n", "\n").replace("\r", "\n").lstrip(SYN + " \n")
-    message = re.sub(r"^ZCZC", SOH, message)
+    message = _TELEX_START.sub(SOH, message)
     message = _TELEX_END.sub(ETX, message)
     header, stx, rest = message.partition(STX)
     if not stx:  # No STX: no header either, the whole message is text.
@@ -116,12 +117,15 @@ def _anpa_text(text: str) -> tuple[list[str], list[str]]:
     return [h for h in headers if h], body
 
 
+_KEYWORD_LINE = re.compile(r"^[A-Z]{2}-[\w.-]+")
+
+
 def parse_anpa(item: RawItem, parts: Frame) -> Story:
     """An ANPA-1312 message."""
     headers, body = _anpa_text(parts.text)
     slug_match = _ANPA_SLUG.search(parts.header)
     # The first ^ line is usually the keyword line ("BC-Space-Film,0450"), not a headline.
-    if headers and re.match(r"^[A-Z]{2}-[\w.-]+", headers[0]) and len(headers) > 1:
+    if headers and _KEYWORD_LINE.match(headers[0]) and len(headers) > 1:
         slug_line, headers = headers[0], headers[1:]
         slug_match = slug_match or _ANPA_SLUG.search(f"bc-{slug_line[3:]}")
     headline = headers[0] if headers else (body.pop(0) if body else "")
@@ -207,12 +211,15 @@ def parse_7901(item: RawItem, parts: Frame) -> Story:
     )
 
 
+_ANPA_CARET = re.compile(r"^\^", re.MULTILINE)
+
+
 def parse(item: RawItem, text: str) -> Story:
     """Parse an ANPA-1312 or IPTC 7901 message (told apart by their header conventions)."""
     parts = frame(text)
     if not parts.text.strip():
         raise ParseError("empty", "the message has no text between STX and ETX")
-    anpa = US in parts.header or re.search(r"^\^", parts.text, re.MULTILINE) is not None
+    anpa = US in parts.header or _ANPA_CARET.search(parts.text) is not None
     return (parse_anpa if anpa else parse_7901)(item, parts)
 
 

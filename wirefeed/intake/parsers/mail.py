@@ -50,6 +50,7 @@ MAIL_TYPE = "message/rfc822"
 _MAX_DEPTH = 4
 
 _HEADER = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{0,60}:")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _MAIL_HEADERS = {
     b"date",
     b"subject",
@@ -75,7 +76,7 @@ def _strip_mbox_line(payload: bytes) -> bytes:
 
 def looks_like_mail(payload: bytes) -> bool:
     """Whether the payload opens with a block of mail headers, From and two more at least."""
-    block = re.split(rb"\r?\n\r?\n", _strip_mbox_line(payload.lstrip())[:65536], maxsplit=1)[0]
+    block = _BLANK_LINE.split(_strip_mbox_line(payload.lstrip())[:65536], maxsplit=1)[0]
     names: list[bytes] = []
     for line in block.splitlines():
         if line[:1] in (b" ", b"\t") and names:
@@ -99,12 +100,14 @@ def is_mail(payload: bytes, content_type: str) -> bool:
 
 
 # "Fwd:", "FW:", "Re:", "AW:", "WG:" (German), "SV:"/"VS:" (Nordic), "TR:" (French).
-_REPLY_PREFIX = re.compile(r"^(?:(?:re|fwd?|aw|wg|sv|vs|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
+# Spaces possessively: two runs that could share the same spaces would be quadratic.
+_REPLY_PREFIX = re.compile(r"^(?:(?:re|fwd?|aw|wg|sv|vs|tr)\s*+(?:\[\d+\])?\s*+:\s*+)+", re.I)
 # The block a mail client puts above a forwarded or quoted message.
 _FORWARD_MARKER = re.compile(
     r"^-{2,}\s*(?:forwarded message|original message|weitergeleitete nachricht)\s*-{2,}\s*$",
     re.IGNORECASE,
 )
+_FORWARD_WORD = re.compile(r"\b(?:fwd?|wg|vs|tr)\b", re.I)
 _FORWARD_HEADER = re.compile(r"^(?:from|date|sent|subject|to|cc|von|datum|betreff|an):", re.I)
 # Words that show a sender name is a desk, a service or a machine rather than a person.
 _NOT_A_PERSON = {
@@ -151,6 +154,7 @@ _NOT_A_PERSON = {
     "afp",
     "dpa",
 }
+_ADDRESS_PARTS = re.compile(r"[._+-]")
 _NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "af"}
 
 
@@ -162,9 +166,7 @@ def headline_of(subject: str) -> str:
 def is_forward(subject: str) -> bool:
     """Whether the Subject says the mail forwards someone else's ("Fwd:", "FW:", "WG:")."""
     prefix = _REPLY_PREFIX.match(clean_line(subject))
-    return (
-        prefix is not None and re.search(r"\b(?:fwd?|wg|vs|tr)\b", prefix.group(), re.I) is not None
-    )
+    return prefix is not None and _FORWARD_WORD.search(prefix.group()) is not None
 
 
 def person_of(from_header: str) -> str | None:
@@ -181,7 +183,7 @@ def person_of(from_header: str) -> str | None:
     local = address.split("@", 1)[0].lower()
     if not 2 <= len(words) <= 4 or any(ch.isdigit() or ch in "@/|&" for ch in name):
         return None
-    lowered = {w.lower().strip(".") for w in words} | set(re.split(r"[._+-]", local))
+    lowered = {w.lower().strip(".") for w in words} | set(_ADDRESS_PARTS.split(local))
     if lowered & _NOT_A_PERSON:
         return None
     if not all(w[:1].isupper() for w in words if w.lower() not in _NAME_PARTICLES):
@@ -206,9 +208,12 @@ def _without_forward_headers(text: str) -> str:
     return "\n".join(kept)
 
 
+_SIGNATURE = re.compile(r"\n-- ?\n")
+
+
 def _without_signature(text: str) -> str:
     # "-- " on its own line opens the signature (RFC 3676); quoted replies are not copy.
-    body = re.split(r"\n-- ?\n", f"\n{text}", maxsplit=1)[0]
+    body = _SIGNATURE.split(f"\n{text}", maxsplit=1)[0]
     return "\n".join(line for line in body.split("\n") if not line.startswith(">"))
 
 
