@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -54,6 +56,10 @@ T = TypeVar("T")
 
 # Lost races are decided again on what the winner stored; this bounds a pathological loop.
 CONDITIONAL_ATTEMPTS = 8
+# After a lost race, an attempt waits a random part of this many seconds times the
+# races it lost, so writers contending for one object spread out instead of colliding
+# again in step.
+CONDITIONAL_BACKOFF_S = 0.02
 
 
 def until_written(
@@ -63,14 +69,15 @@ def until_written(
 
     ``attempt`` reads an object with its ETag, decides, and writes with ``if_match`` (or
     ``if_none_match`` for a new object); when that write raises PreconditionFailed,
-    another writer got there first and the attempt runs again on what it stored. This is
-    the one way Wirefeed does a read-modify-write on the bucket.
+    another writer got there first and the attempt runs again on what it stored, after a
+    short random pause that grows with each lost race. This is the one way Wirefeed does
+    a read-modify-write on the bucket.
     """
-    for _ in range(attempts):
+    for lost in range(attempts):
         try:
             return attempt()
         except PreconditionFailed:
-            continue
+            time.sleep(random.uniform(0, CONDITIONAL_BACKOFF_S * (lost + 1)))
     raise KeptChanging(f"{subject} kept changing; gave up after {attempts} attempts")
 
 
