@@ -7,14 +7,11 @@ API (``wirefeed.editor.admin_actions``; the audit log names the shell user as
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import open_store, operator
+from cli.common import GraceOption, grace_of, open_store, operator
 from wirefeed.editor import admin_actions
 from wirefeed.intake import agencies
 
@@ -31,13 +28,10 @@ def add(name: str) -> None:
 @app.command("key")
 def key(
     name: str,
-    grace_s: Annotated[
-        int | None, typer.Option(help="Rotate: older keys expire after this many seconds.")
-    ] = None,
+    grace_s: GraceOption = None,
 ) -> None:
     """Issue a key for an agency; the key is printed once and stored only hashed."""
-    grace = timedelta(seconds=grace_s) if grace_s is not None else None
-    typer.echo(admin_actions.new_agency_key(open_store(), operator(), name, grace)[1])
+    typer.echo(admin_actions.new_agency_key(open_store(), operator(), name, grace_of(grace_s))[1])
 
 
 @app.command("revoke")

@@ -15,8 +15,11 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
 from urllib.parse import urlparse
 
+import typer
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -26,8 +29,7 @@ from botocore.exceptions import (
 from pydantic import ValidationError
 
 from wirefeed import logs
-from wirefeed.intake.agencies import AgencyError
-from wirefeed.publish.subscription_store import ConfigError
+from wirefeed.documents import EditRefused
 from wirefeed.settings import Settings, SettingsError
 from wirefeed.storage import NotFound, S3Store, StorageUnavailable
 
@@ -128,10 +130,21 @@ def describe(error: BaseException) -> CommandError:
     if isinstance(error, ValidationError):
         problems = [f"{'.'.join(map(str, e['loc'])) or '-'}: {e['msg']}" for e in error.errors()]
         return CommandError(f"invalid {error.title}: {'; '.join(problems)}", EXIT_REFUSED)
-    if isinstance(error, ConfigError | AgencyError | NotFound):
+    if isinstance(error, EditRefused | NotFound):
         return CommandError(f"refused: {error}", EXIT_REFUSED)
     if isinstance(error, OSError):
         return CommandError(f"{error.strerror or error}: {error.filename or ''}", EXIT_FAILED)
     return CommandError(
         f"{type(error).__name__}: {error} (wirefeed --debug shows where)", EXIT_FAILED
     )
+
+
+# How long the keys a rotation replaces stay valid (``key --grace-s N``).
+GraceOption = Annotated[
+    int | None, typer.Option(help="Rotate: older keys expire after this many seconds.")
+]
+
+
+def grace_of(seconds: int | None) -> timedelta | None:
+    """The grace period of a key rotation, or None (older keys stay valid)."""
+    return timedelta(seconds=seconds) if seconds is not None else None

@@ -8,7 +8,6 @@ as ``cli:USER``); workers and the gateway pick the change up within seconds, no 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import open_store, operator
+from cli.common import GraceOption, grace_of, open_store, operator
 from wirefeed.editor import admin_actions
 from wirefeed.publish import subscription_store as partners
 from wirefeed.publish.subscriptions import FeedSpec, Partner, SubscriptionConfig
@@ -75,12 +74,10 @@ def remove(partner_id: str) -> None:
 @app.command("key")
 def key(
     partner_id: str,
-    grace_s: Annotated[
-        int | None, typer.Option(help="Rotate: older keys expire after this many seconds.")
-    ] = None,
+    grace_s: GraceOption = None,
 ) -> None:
     """Issue an API key for a partner; the key is printed once and stored only hashed."""
-    grace = timedelta(seconds=grace_s) if grace_s is not None else None
+    grace = grace_of(grace_s)
     typer.echo(admin_actions.new_partner_key(open_store(), operator(), partner_id, grace))
 
 
