@@ -14,6 +14,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -98,7 +99,12 @@ def wait(check: Callable[[], bool], timeout: float, what: str, interval: float =
 
 
 def start_stack(run_dir: Path, env: dict[str, str], server: str) -> LocalStack:
-    """A fresh stack on free ports, on the embedded S3 endpoint ``server``."""
+    """A fresh stack on free ports, on the embedded S3 endpoint ``server``.
+
+    The run directory is emptied first: an earlier run's Redis data (its timelines of
+    the same seeded stories) would otherwise date their arrival back to that run.
+    """
+    shutil.rmtree(run_dir, ignore_errors=True)
     stack = LocalStack(
         run_dir=run_dir,
         # Real infrastructure when BENCH_REDIS_URL / BENCH_S3_ENDPOINT_URL say so (an
@@ -109,6 +115,7 @@ def start_stack(run_dir: Path, env: dict[str, str], server: str) -> LocalStack:
         or f"http://127.0.0.1:{free_port()}",
         s3_bucket=os.environ.get("BENCH_S3_BUCKET", "wirefeed"),
         api_port=free_port(),
+        gateway_port=free_port(),
         concurrency=WORKER_CONCURRENCY,
         extra_env=env,
         s3_server=server,
