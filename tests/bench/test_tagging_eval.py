@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+
 from bench.tagging import HELDOUT_SHA256, heldout_checksum, load_eval_set
+from bench.train_topics import TRAIN_SET
 from wirefeed.enrich.topics import Taxonomy
 
 
@@ -22,3 +26,19 @@ def test_both_halves_cover_every_top_level_topic_with_unique_ids() -> None:
         assert len(half) >= 150
         assert {code for item in half for code in item["topics"]} == tops
         assert all(set(item["topics"]) <= tops for item in half)
+
+
+def test_the_topic_training_stories_cover_every_topic_evenly_apart_from_the_eval_set() -> None:
+    # bench/topic-train.jsonl teaches the topic model only: its stories are none of the
+    # evaluation set's, and every top-level topic has a fair share of them.
+    train = [json.loads(line) for line in TRAIN_SET.read_text("utf-8").splitlines() if line]
+    assert len(train) >= 400
+    assert len({item["id"] for item in train}) == len(train)
+    tops = set(Taxonomy.packaged().top_codes)
+    assert all(item["topics"] and set(item["topics"]) <= tops for item in train)
+    firsts = Counter(item["topics"][0] for item in train)
+    assert set(firsts) == tops and min(firsts.values()) >= 20
+    assert sum(len(item["text"].split()) < 60 for item in train) >= 100  # briefs
+    evaluated = {item["text"] for item in load_eval_set()}
+    assert not evaluated & {item["text"] for item in train}
+    assert all("split" not in item for item in train)

@@ -164,14 +164,25 @@ def load_model(name: str = MODEL) -> Any:
     directory and says where with ``model_path()`` (the vendored medium model).
     """
     import spacy
+    from thinc.api import use_ops
+    from threadpoolctl import threadpool_limits
 
     module = importlib.import_module(name)
     location = module.model_path() if hasattr(module, "model_path") else name
-    # The NER component has a tok2vec layer of its own; the shared one feeds only the
-    # tagger and parser, which entity tagging does not use.
-    return spacy.load(
-        location, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
-    )
+    # The model's matrix products go to numpy's BLAS (OpenBLAS, which picks its kernels
+    # for the CPU it runs on) rather than thinc's default, the BLIS build spaCy ships:
+    # that falls back to its generic reference kernel on CPUs it does not know (the
+    # AMD EPYC, Zen 3, the bench runs on), where the model then takes 40% longer for
+    # the same entities. One worker process tags on one core (workers scale by
+    # replicas), so that BLAS keeps to one thread; more would take other workers' cores.
+    threadpool_limits(limits=1, user_api="blas")
+    with use_ops("numpy", use_blis=False):
+        # The NER component has a tok2vec layer of its own; the shared one feeds only
+        # the tagger and parser, which entity tagging does not use.
+        return spacy.load(
+            location,
+            exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"],
+        )
 
 
 @dataclass

@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
 from typing import Any
@@ -96,6 +96,8 @@ class Taxonomy:
 
 _WORD = re.compile(r"\w+")
 _PLURALS = ("", "s", "es")
+# Words whose candidate keywords a TopicRules keeps (then it starts afresh).
+_MAX_CACHED_WORDS = 50_000
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,9 @@ class TopicRules:
                 else:
                     self._by_first[keyword.words[0]].append(keyword)
         self._prefix_lengths = sorted({len(p) for p in self._by_prefix})
+        # The keywords that may start at a word, by word: most words of a story recur
+        # or start no keyword at all, and news uses a bounded vocabulary.
+        self._starting: dict[str, tuple[_Keyword, ...]] = {}
 
     @classmethod
     @cache
@@ -168,18 +173,29 @@ class TopicRules:
         rules = yaml.safe_load(_data("topic-rules.yaml"))
         return cls({str(code): list(words) for code, words in rules.items()}, Taxonomy.packaged())
 
+    def _starting_at(self, word: str) -> tuple[_Keyword, ...]:
+        """The keywords whose first word ``word`` may be."""
+        found = self._starting.get(word)
+        if found is None:
+            candidates = list(self._by_first.get(word, ()))
+            for length in self._prefix_lengths:
+                if length > len(word):
+                    break
+                candidates += self._by_prefix.get(word[:length], ())
+            if len(self._starting) >= _MAX_CACHED_WORDS:
+                self._starting.clear()
+            found = self._starting[word] = tuple(candidates)
+        return found
+
     def _counts(self, text: str, weight: float, counts: dict[str, dict[str, float]]) -> None:
         # Per topic, the longest keyword at each word counts, and its words are used up.
         folded = text.casefold()
         tokens = list(_WORD.finditer(folded))
         used_until: dict[str, int] = {}
         for at, token in enumerate(tokens):
-            word = token.group()
-            candidates = list(self._by_first.get(word, ()))
-            for length in self._prefix_lengths:
-                if length > len(word):
-                    break
-                candidates += self._by_prefix.get(word[:length], ())
+            candidates = self._starting_at(token.group())
+            if not candidates:
+                continue
             best: dict[str, int] = {}
             for keyword in candidates:
                 end = keyword.match(folded, tokens, at)
@@ -203,21 +219,47 @@ class TopicRules:
         }
 
 
+# The model reads the headline and the first words of the body: wire copy says what a
+# story is about first, and the stories the model learned from are shorter than this
+# (the rules read the whole story).
+MODEL_WORDS = 250
+# Pieces of words, by length: they carry what a word shares with its relatives
+# ("elect" in "elections", "electoral"), which words the model never saw have too.
+_PIECE_LENGTHS = (3, 4, 5)
+_PIECE_MARK = "#"
+
+
+@lru_cache(maxsize=65_536)
+def _pieces(word: str) -> tuple[str, ...]:
+    # " word " cut into pieces of each length, spaces marking its edges; "#" keeps a
+    # piece apart from a word that is spelt the same.
+    padded = f" {word} "
+    return tuple(
+        _PIECE_MARK + padded[i : i + n] for n in _PIECE_LENGTHS for i in range(len(padded) - n + 1)
+    )
+
+
+def _model_words(text: str) -> list[str]:
+    return [word for word in _WORD.findall(text.casefold()) if len(word) > 1 and not word.isdigit()]
+
+
 def topic_terms(headline: str, body: str) -> list[str]:
-    """The words and word pairs the topic model reads (the headline's twice)."""
-    words = [
-        word
-        for word in _WORD.findall(f"{headline}\n{headline}\n{body}".casefold())
-        if len(word) > 1 and not word.isdigit()
-    ]
-    return words + [f"{first} {second}" for first, second in pairwise(words)]
+    """The terms the topic model reads: words, word pairs and pieces of words (3 to 5
+    characters) of the headline, twice, and of the body's first ``MODEL_WORDS`` words."""
+    head = _model_words(headline)
+    words = head + head + _model_words(body)[:MODEL_WORDS]
+    terms = words + [f"{first} {second}" for first, second in pairwise(words)]
+    for word in words:
+        terms += _pieces(word)
+    return terms
 
 
 class TopicModel:
     """A linear model over TF-IDF terms that scores the 17 top-level Media Topics.
 
-    Trained offline by ``bench/train_topics.py`` (scikit-learn: TfidfVectorizer with
-    sublinear term frequency and L2 norm, multinomial LogisticRegression) and shipped
+    Trained offline by ``bench/train_topics.py`` (scikit-learn: TfidfVectorizer over
+    ``topic_terms`` with sublinear term frequency and L2 norm, multinomial
+    LogisticRegression with balanced class weights) and shipped
     as plain numbers in ``wirefeed/data/topic-model.json``; scoring needs neither
     scikit-learn nor the network.
     """

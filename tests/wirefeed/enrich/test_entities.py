@@ -246,3 +246,17 @@ def test_batched_tagging_gives_what_one_story_at_a_time_gives(
     texts = [story_text(story) for story in stories]
     one_by_one = [entity_tagger.propose(s, t) for s, t in zip(stories, texts, strict=True)]
     assert entity_tagger.propose_many(stories, texts) == one_by_one
+
+
+def test_the_model_multiplies_matrices_with_numpy_blas_on_one_thread(
+    entity_tagger: EntityTagger,
+) -> None:
+    # spaCy's BLIS falls back to its slow generic kernel on CPUs it does not know; the
+    # network's layers run on numpy's BLAS instead, kept to the worker's one core.
+    from threadpoolctl import threadpool_info
+
+    ner = entity_tagger.nlp.get_pipe("ner").model
+    for name in ("tok2vec", "lower"):
+        assert all(not node.ops.use_blis for node in ner.get_ref(name).walk())
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)

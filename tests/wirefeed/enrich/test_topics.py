@@ -8,11 +8,13 @@ import pytest
 
 from wirefeed.enrich.taggers import story_text
 from wirefeed.enrich.topics import (
+    MODEL_WORDS,
     Taxonomy,
     TopicClassifier,
     TopicModel,
     TopicRules,
     TopicTagger,
+    topic_terms,
 )
 from wirefeed.model import Story
 
@@ -151,3 +153,13 @@ def test_a_story_without_a_confident_topic_gets_none(
 ) -> None:
     story = make_story("Update\n\nMore details were given on Tuesday about the plan.")
     assert tagger.propose(story, story_text(story)).subjects == []
+
+
+def test_model_reads_words_pairs_and_pieces_of_words_of_the_lead() -> None:
+    terms = topic_terms("Polls close", "Electoral officials count the votes.")
+    assert {"polls", "polls close", "electoral", "count the"} <= set(terms)
+    # Pieces of words, edges marked: "elect" is shared by "election" and "electoral".
+    assert {"#elect", "# ele", "#oral ", "#vot"} <= set(terms)
+    assert terms.count("polls") == 2  # the headline counts twice
+    body = " ".join(["alpha"] * MODEL_WORDS + ["omega"])
+    assert "omega" not in topic_terms("Headline", body)
