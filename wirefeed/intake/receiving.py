@@ -26,6 +26,9 @@ from wirefeed.model import Story, utcnow
 from wirefeed.storage import BlobStore, NotFound
 
 log = structlog.get_logger(__name__)
+# Each item of a payload becomes a story and an ingest message: one POST may not cause
+# more work than this (a real capture file holds tens or hundreds of stories).
+MAX_ITEMS_PER_PAYLOAD = 1000
 
 
 class ForeignSource(Exception):
@@ -170,6 +173,10 @@ def receive_all(
     """
     try:
         delivery = budget.run(parse_delivery, item)
+        if len(delivery.items) > MAX_ITEMS_PER_PAYLOAD:
+            count = len(delivery.items)
+            limit = f"{count} items; at most {MAX_ITEMS_PER_PAYLOAD} per payload"
+            raise ParseError("too_many_items", limit)
         selected = delivery.selected(item.part)
     except ParseError as error:
         return [_set_aside(store, store_raw(store, item), item, error)]

@@ -188,3 +188,15 @@ def test_charsets_are_read_as_they_are(
 ) -> None:
     decoded = decode_text(payload, content_type)
     assert (decoded.text, decoded.repairs) == (text, repairs)
+
+
+def test_a_payload_of_more_items_than_allowed_is_quarantined_whole(
+    store: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(receiving, "MAX_ITEMS_PER_PAYLOAD", 2)
+    results = receiving.receive_all(store, RawItem(THREE, "application/xml"))
+    assert len(results) == 1 and isinstance(results[0], receiving.Quarantined)
+    record = get_record(store, results[0].record_id)
+    assert record is not None and record.reason == "too_many_items"
+    assert record.detail == "3 items; at most 2 per payload"
+    assert not list(store.list("private/stories/"))
