@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from bench.run import s3_client
 from cli.localstack import LocalStack, exit_on_sigterm, free_port
 from wirefeed.intake.parsers import ParseError, RawItem, parse
 from wirefeed.messages import QUEUES
@@ -252,7 +253,8 @@ def drain(stack: LocalStack, timeout: float) -> int:
         else:
             quiet_since = None
         time.sleep(1)
-    store = S3Store(Settings.from_env(stack.env()))
+    # The stack's own credentials, given explicitly: this process's may differ.
+    store = S3Store(Settings.from_env(stack.env()), client=s3_client(stack))
     return sum(1 for _ in store.list("deadletter/"))
 
 
