@@ -79,16 +79,16 @@ def sync_public_copy(
     now: datetime | None = None,
     *,
     known: StoredStory | None = None,
-) -> bool:
+) -> StoredStory | None:
     """Make ``stories/{id}.json`` show the current story, or remove it while the story is
-    embargoed (or gone); return whether a public copy exists now.
+    embargoed (or gone); return the stored story the copy is in step with (None: gone).
 
     After writing, the canonical story is read again: if it changed meanwhile (an
     editor's embargo, say), the copy is brought in step again, so a copy written from
     an older version never stays public over an embargo. ``known``, the story as its
     caller just wrote it, saves the first read.
     """
-    public = False
+    stored = None
     for _ in range(_SYNC_ATTEMPTS):
         stored, known = known or load_stored(store, story_id), None
         story = stored.story if stored is not None else None
@@ -104,7 +104,7 @@ def sync_public_copy(
             store.delete(public_story_key(story_id))
         if _etag(store, story_id) == (stored.etag if stored is not None else None):
             break
-    return public
+    return stored
 
 
 def _etag(store: BlobStore, story_id: str) -> str | None:

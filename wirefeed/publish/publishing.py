@@ -88,8 +88,7 @@ def publish_story(
     Enrichment routes a story as it stores it and passes it as ``known``, which saves
     reading it again; recovery, a released embargo and an editor's action read it here.
     """
-    sync_public_copy(store, story_id, known=known)
-    stored = known or load_stored(store, story_id)
+    stored = sync_public_copy(store, story_id, known=known)
     if stored is None:
         return []
     earlier = stored.progress.feeds if stored.progress else []
