@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services import agencies, editor, editor_web, intake, ops, partners, quarantine
 from services.context import Context, Enqueue, celery_enqueue
 from wirefeed import logs
+from wirefeed.handoff import handing_on
 from wirefeed.settings import Settings
 from wirefeed.storage import BlobStore, S3Store
 
@@ -25,7 +26,8 @@ def create_app(
         version="1",
         description="Push wire stories in; follow them through the pipeline.",
     )
-    app.state.context = Context(settings, store or S3Store(settings), enqueue)
+    store = store or handing_on(S3Store(settings), settings.redis_url, settings.handoff_ttl_s)
+    app.state.context = Context(settings, store, enqueue)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

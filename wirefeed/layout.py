@@ -14,9 +14,12 @@ FEED_FORMATS: dict[str, str] = {
 }
 
 
+RAW_PREFIX = "raw/"
+
+
 def raw_key(sha256: str) -> str:
     """A received payload, addressed by its content so a re-send is a no-op."""
-    return f"raw/{sha256}"
+    return f"{RAW_PREFIX}{sha256}"
 
 
 STORY_PREFIX = "private/stories/"
@@ -46,11 +49,6 @@ def public_story_key(story_id: str) -> str:
     return f"stories/{story_id}.json"
 
 
-def state_key(story_id: str) -> str:
-    """The pipeline state of a story."""
-    return f"state/stories/{story_id}.json"
-
-
 IGNORED_PREFIX = "state/ignored/"
 
 
@@ -61,7 +59,7 @@ def ignored_prefix(story_id: str) -> str:
 
 def ignored_key(story_id: str, raw_key: str) -> str:
     """The marker of one payload ingest did not apply (an older or identical version)."""
-    return f"{ignored_prefix(story_id)}{raw_key.removeprefix('raw/')}"
+    return f"{ignored_prefix(story_id)}{raw_key.removeprefix(RAW_PREFIX)}"
 
 
 def feed_key(feed_id: str, fmt: str) -> str:

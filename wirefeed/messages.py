@@ -29,11 +29,14 @@ class EnrichStory(Message):
     """``enrich.enrich_story``: tag the current version of a story.
 
     With a ``job_id`` (an editor's correction) the story is then published at once
-    under that job instead of waiting for the coalescing window.
+    under that job instead of waiting for the coalescing window. ``handed`` is the ETag
+    of the version ingest wrote, read from the hand-off in Redis when it is still there
+    (an ETag, not a body: the story itself never crosses the broker).
     """
 
     story_id: str
     job_id: str | None = None
+    handed: str | None = None
 
 
 class PublishStory(Message):

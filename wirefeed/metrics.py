@@ -68,6 +68,12 @@ S3_REQUESTS = Counter(
     "Object-storage calls made (each one a billed request on a real S3), by operation.",
     ["operation"],
 )
+HANDOFFS = Counter(
+    "wirefeed_handoffs_total",
+    "Reads of an object the stage before handed on through Redis: hit (no S3 request) "
+    "or miss (read from the bucket).",
+    ["outcome"],
+)
 S3_ERRORS = Counter(
     "wirefeed_s3_errors_total",
     "Object-storage calls that failed, by operation and error kind.",

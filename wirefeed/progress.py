@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 
 from wirefeed import metrics
 from wirefeed.layout import (
+    RAW_PREFIX,
     ignored_key,
     ignored_prefix,
     item_key,
@@ -85,7 +86,7 @@ def payload_digest(key: str) -> str:
     """The short name of a payload in a story's metadata; an item of a payload of
     several (``raw/{sha256}#{index}``) keeps its index (``{digest}#{index}``)."""
     payload_key, index = split_item_key(key)
-    digest = payload_key.removeprefix("raw/")[:_DIGEST_CHARS]
+    digest = payload_key.removeprefix(RAW_PREFIX)[:_DIGEST_CHARS]
     return digest if index is None else item_key(digest, index)
 
 

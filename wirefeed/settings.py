@@ -48,6 +48,9 @@ class Settings:
     tag_authority: str = "wirefeed.example,2026"
     feed_size: int = 100
     coalesce_window_s: float = 1.0
+    # How long a payload or story one stage wrote stays in Redis for the next stage to
+    # read without a request (wirefeed.handoff); 0 turns the hand-off off.
+    handoff_ttl_s: float = 120.0
     # Name shown as the author of every feed (entries carry their own bylines).
     feed_author: str = "Wirefeed"
     # How often workers check the stored subscription configuration for changes.

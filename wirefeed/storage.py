@@ -145,6 +145,11 @@ class BlobStore(Protocol):
         """
         ...
 
+    def recall(self, key: str, etag: str) -> Blob | None:
+        """The version of ``key`` with this ETag if the store has it at hand without a
+        request (see wirefeed.handoff), else None; callers then ``get`` it."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove an object; removing a missing key is not an error."""
         ...
@@ -208,6 +213,11 @@ class MemoryStore:
             )
             self.puts += 1
         return etag
+
+    def recall(self, key: str, etag: str) -> Blob | None:
+        with self._lock:
+            current = self._objects.get(key)
+        return current if current is not None and current.etag == etag else None
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -359,6 +369,9 @@ class S3Store:
             extra["IfNoneMatch"] = "*"
         response = self._call("put_object", key, Key=key, Body=body, **extra)
         return str(response.get("ETag", etag_of(body)))
+
+    def recall(self, key: str, etag: str) -> Blob | None:
+        return None  # every read of the bucket is a request
 
     def delete(self, key: str) -> None:
         self._call("delete_object", key, Key=key)

@@ -32,10 +32,18 @@ def load_story(store: BlobStore, story_id: str) -> Story | None:
     return stored.story if stored else None
 
 
-def load_stored(store: BlobStore, story_id: str) -> StoredStory | None:
-    """The current story with its ETag (for a conditional write back) and progress."""
+def load_stored(
+    store: BlobStore, story_id: str, *, handed: str | None = None
+) -> StoredStory | None:
+    """The current story with its ETag (for a conditional write back) and progress.
+
+    ``handed`` is the ETag the stage before wrote: that version is taken from the
+    hand-off when it is still there (wirefeed.handoff), without a request. It may have
+    been replaced since, so only a caller that writes back with ``if_match`` passes it.
+    """
+    blob = store.recall(story_key(story_id), handed) if handed else None
     try:
-        blob = store.get(story_key(story_id))
+        blob = blob or store.get(story_key(story_id))
     except NotFound:
         return None
     # Our own canonical JSON, validated when it was written: no wire parser runs on it,

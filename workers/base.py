@@ -12,6 +12,7 @@ from celery import Task
 from kombu.exceptions import OperationalError
 
 from wirefeed import metrics
+from wirefeed.handoff import handing_on
 from wirefeed.layout import deadletter_key
 from wirefeed.model import utcnow
 from wirefeed.settings import Settings
@@ -49,7 +50,8 @@ class WirefeedTask(Task):
 
     @cached_property
     def store(self) -> BlobStore:
-        return S3Store(self.settings)
+        settings = self.settings
+        return handing_on(S3Store(settings), settings.redis_url, settings.handoff_ttl_s)
 
     @cached_property
     def redis(self) -> redis.Redis:

@@ -27,12 +27,15 @@ def taggers() -> TaggerPipeline:
 
 
 @celery_app.task(name="enrich.enrich_story", base=PublishTask, bind=True)
-def enrich_story(self: PublishTask, story_id: str, job_id: str | None = None) -> None:
+def enrich_story(
+    self: PublishTask, story_id: str, job_id: str | None = None, handed: str | None = None
+) -> None:
     """Tag the story, route it, publish its public copy and mark its feeds for a render
     (at once, for an editor).
 
     Routing here, on the story in hand, saves publishing a read of it; the feeds go
-    with the tagged story in the same write.
+    with the tagged story in the same write. ``handed`` names the version ingest wrote,
+    which the hand-off usually holds (wirefeed.handoff).
     """
     subscriptions = self.subscriptions
     done = enriching.enrich(
@@ -41,6 +44,7 @@ def enrich_story(self: PublishTask, story_id: str, job_id: str | None = None) ->
         taggers(),
         route=subscriptions.feeds_for,
         timeline=self.timeline,
+        handed=handed,
     )
     if done is None:
         return

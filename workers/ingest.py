@@ -49,7 +49,8 @@ class IngestTask(WirefeedTask):
 
 def _hand_on(outcome: ingesting.IngestOutcome) -> None:
     if outcome.action is ingesting.Action.enrich:
-        celery_app.send_task("enrich.enrich_story", args=[outcome.story_id])
+        # Positional, as wirefeed.messages.EnrichStory lists them (no job: not an editor's).
+        celery_app.send_task("enrich.enrich_story", args=[outcome.story_id, None, outcome.etag])
     elif outcome.action is ingesting.Action.publish:
         celery_app.send_task("publish.publish_story", args=[outcome.story_id])
 

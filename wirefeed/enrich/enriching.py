@@ -21,6 +21,7 @@ def enrich(
     *,
     route: Router | None = None,
     timeline: Timeline | None = None,
+    handed: str | None = None,
 ) -> StoredStory | None:
     """Tag the current version of a story and store it; return it as stored (None if
     it is gone).
@@ -29,11 +30,13 @@ def enrich(
     computed again on that version instead of overwriting it with the old one. The
     story is always written, even with unchanged tags: the write carries its progress
     (enriched, and the feeds ``route`` sends it to, added to those it went to before),
-    which is how recovery knows the step was done.
+    which is how recovery knows the step was done. ``handed`` is the ETag ingest wrote,
+    read from the hand-off on the first attempt; a lost race reads the bucket.
     """
 
     def attempt() -> StoredStory | None:
-        stored = load_stored(store, story_id)
+        nonlocal handed
+        stored, handed = load_stored(store, story_id, handed=handed), None
         if stored is None:
             return None
         story = stored.story

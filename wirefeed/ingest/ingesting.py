@@ -47,6 +47,9 @@ class IngestOutcome:
     story_id: str
     action: Action
     reason: str
+    # The ETag of the story as written, when ingest wrote it: the next stage reads that
+    # version from the hand-off (wirefeed.handoff) instead of the bucket.
+    etag: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -152,7 +155,7 @@ def ingest(
             progress = start(
                 stage, story.version, raw=key, received_at=item.received_at, duplicate_of=original
             )
-        save_story(
+        etag = save_story(
             store,
             carry_over(story, current),
             progress=progress,
@@ -164,9 +167,9 @@ def ingest(
         if original is not None:
             detail = f"near-duplicate of {original}"
             _note(lifecycle, story.id, Stage.duplicate, detail)
-            return IngestOutcome(story.id, Action.duplicate, detail)
+            return IngestOutcome(story.id, Action.duplicate, detail, etag)
         _note(lifecycle, story.id, Stage.parsed, decision.reason)
-        return IngestOutcome(story.id, Action.enrich, decision.reason)
+        return IngestOutcome(story.id, Action.enrich, decision.reason, etag)
 
     return until_written(attempt, subject=f"story {story.id}")
 

@@ -41,7 +41,7 @@ import structlog
 from wirefeed import metrics
 from wirefeed.intake.quarantine import record_id_for
 from wirefeed.intake.receiving import items_in
-from wirefeed.layout import EMBARGO_PREFIX, IGNORED_PREFIX, item_key, story_key
+from wirefeed.layout import EMBARGO_PREFIX, IGNORED_PREFIX, RAW_PREFIX, item_key, story_key
 from wirefeed.lease import lease
 from wirefeed.messages import PIPELINE_QUEUES
 from wirefeed.progress import (
@@ -295,9 +295,9 @@ def _plan(
     horizon: datetime,
     plan: RecoveryPlan,
 ) -> RecoveryPlan:
-    raw = {item.key: item.last_modified for item in store.listing("raw/")}
+    raw = {item.key: item.last_modified for item in store.listing(RAW_PREFIX)}
     set_aside = {
-        payload_digest("raw/" + key.rsplit("/", 1)[-1].removesuffix(".json"))
+        payload_digest(RAW_PREFIX + key.rsplit("/", 1)[-1].removesuffix(".json"))
         for prefix in (IGNORED_PREFIX, EMBARGO_PREFIX)
         for key in store.list(prefix)
     }
