@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import feedparser
 import httpx
@@ -17,6 +18,7 @@ import pytest
 
 from cli.localstack import (
     S3RVER_BIN,
+    S3RVER_ENV,
     STARTUP_TIMEOUT_S,
     LocalStack,
     free_port,
@@ -60,9 +62,8 @@ def s3rver_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStac
     data = run_dir / "s3rver-data"
     data.mkdir()
     address = ["-a", "127.0.0.1", "-p", str(port)]
-    stack.add(
-        "s3rver", [s3rver_binary(), "-d", str(data), *address, "--configure-bucket", "wirefeed"]
-    )
+    argv = [s3rver_binary(), "-d", str(data), *address, "--configure-bucket", "wirefeed"]
+    stack.add("s3rver", argv, env=S3RVER_ENV)
     wait_until(lambda: port_open("127.0.0.1", port), STARTUP_TIMEOUT_S, "s3rver")
     stack.start()
     try:
@@ -87,3 +88,13 @@ def test_the_seed_story_reaches_the_atom_feed_on_s3rver(s3rver_stack: LocalStack
         return any(e.title == SEED_HEADLINE for e in feed.entries)
 
     wait_for(in_atom_feed, timeout=60)
+
+
+def test_listings_of_more_than_a_thousand_keys_page_on_s3rver(s3rver_stack: LocalStack) -> None:
+    # The reconciler lists every story: its listing must get past the first page.
+    store = store_for(s3rver_stack)
+    keys = [f"state/probe/listing/{n:05d}" for n in range(1001)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda key: store.put(key, b"x", content_type="text/plain"), keys))
+
+    assert list(store.list("state/probe/listing/")) == keys
