@@ -250,6 +250,7 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
     before = firehose_uploads(stack)
     skipped_before = metric_total(stack, "worker-publish", SKIPPED)
     requests_before = s3_requests(stack)
+    cpu_before = cpu_seconds(stack)
     ids = submit_all(stack.api_url, payloads, rate)
     pending = set(ids)
     states: dict[str, StoryState] = {}
@@ -291,6 +292,7 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
     uploads = firehose_uploads(stack) - before
     skipped = metric_total(stack, "worker-publish", SKIPPED) - skipped_before
     requests = s3_requests(stack) - requests_before
+    cpu_after = cpu_seconds(stack)
     windows = max(1.0, duration / settings.coalesce_window_s)
     return {
         "stories": len(ids),
@@ -303,6 +305,10 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
         "uploads_per_window": uploads / windows,
         "uploads_skipped_unchanged": skipped,
         "s3_requests_per_story": requests / len(ids),
+        "cpu_ms_per_story": {
+            name: (cpu_after[name] - cpu_before.get(name, 0.0)) * 1000 / len(ids)
+            for name in cpu_after
+        },
         "ids": ids,
     }
 
@@ -408,8 +414,8 @@ def kill_propagation_s(stack: LocalStack, story_ids: list[str]) -> list[float]:
 # -- 9. memory ------------------------------------------------------------------------
 
 
-def peak_rss_mb(stack: LocalStack) -> dict[str, float]:
-    """Peak resident memory of the biggest process of each worker (main or pool child)."""
+def _process_trees(stack: LocalStack) -> dict[str, list[int]]:
+    """Each service of the stack with the pids of its process and all its descendants."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -417,11 +423,25 @@ def peak_rss_mb(stack: LocalStack) -> dict[str, float]:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    peaks = {}
+    trees = {}
     for name, service in stack.services.items():
-        if not name.startswith("worker-") or service.pid is None:
+        if service.pid is None:
             continue
-        pids = [service.pid, *children.get(service.pid, [])]
+        pids, todo = [], [service.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo.extend(children.get(pid, []))
+        trees[name] = pids
+    return trees
+
+
+def peak_rss_mb(stack: LocalStack) -> dict[str, float]:
+    """Peak resident memory of the biggest process of each worker (main or pool child)."""
+    peaks = {}
+    for name, pids in _process_trees(stack).items():
+        if not name.startswith("worker-"):
+            continue
         peak = 0
         for pid in pids:
             status = Path(f"/proc/{pid}/status")
@@ -431,7 +451,33 @@ def peak_rss_mb(stack: LocalStack) -> dict[str, float]:
     return peaks
 
 
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(stack: LocalStack) -> dict[str, float]:
+    """CPU time used so far by each service of the stack, its children included."""
+    used = {}
+    for name, pids in _process_trees(stack).items():
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # it exited meanwhile
+            # utime, stime, cutime, cstime: its own time and that of children it reaped.
+            ticks += sum(int(f) for f in fields[11:15])
+        used[name.removeprefix("worker-")] = ticks / _TICKS_PER_S
+    return used
+
+
 # -- report ---------------------------------------------------------------------------
+
+
+def _cpu_shares(per_story: dict[str, float]) -> str:
+    """Where a story's CPU time goes: the busiest processes first, then the total."""
+    busy = sorted(((ms, name) for name, ms in per_story.items() if ms >= 0.5), reverse=True)
+    parts = ", ".join(f"{name} {ms:.0f}" for ms, name in busy)
+    return f"{parts} (total {sum(per_story.values()):.0f})"
 
 
 def _meets(ok: bool) -> str:
@@ -505,6 +551,11 @@ def _row(results: dict[str, Any], run: dict[str, Any], key: str) -> str:
         )
     if key == "skipped":
         return f"{full['uploads_skipped_unchanged']:.0f}"
+    if key == "cpu":
+        return "; ".join(
+            f"{label}: {_cpu_shares(run_['cpu_ms_per_story'])}"
+            for label, run_ in (("tagging off", off), ("full", full))
+        )
     per_story = off["s3_requests_per_story"]
     if key == "requests":
         return (
@@ -527,6 +578,7 @@ _ROWS = (
     ("latency", "POST→firehose at half load", "p50 ≤ 0.3 s, p99 ≤ 1 s"),
     ("windows", "Firehose writes per coalescing window (max rate)", "≤ 1"),
     ("skipped", "Uploads skipped as unchanged (max-rate run)", ""),
+    ("cpu", "CPU per story by process, max rate (ms)", ""),
     (
         "render",
         "One-story render of a 100-entry feed, 0 / 10 / 25 / 50 archive pages",

@@ -17,8 +17,20 @@ def test_a_measurement_a_failed_run_missed_is_named_not_a_crash() -> None:
     results["endpoints"] = {"moto": moto, "partial": {"engine_ceiling": 42.0}}
     text = table(results)
     rows = [line for line in text.splitlines() if line.startswith("| ")][1:]
-    assert len(rows) == 16
+    assert len(rows) == 17
     engine = next(r for r in rows if r.startswith("| Engine ceiling"))
     assert "| 42 chains/s |" in engine
     requests = next(r for r in rows if r.startswith("| S3 requests per story"))
     assert requests.count(NOT_MEASURED) == 1 and "tagging off" in requests
+
+
+def test_cpu_per_story_names_the_busiest_processes_first() -> None:
+    results: dict[str, Any] = json.loads(RESULTS.read_text())
+    moto = results["endpoints"]["moto"]
+    moto["tagging_off"]["cpu_ms_per_story"] = {"api": 12.0, "s3": 30.4, "redis": 0.2}
+    moto["pipeline"]["cpu_ms_per_story"] = {"enrich": 250.0, "s3": 31.0}
+    results["endpoints"] = {"moto": moto}
+
+    row = next(r for r in table(results).splitlines() if r.startswith("| CPU per story"))
+
+    assert "tagging off: s3 30, api 12 (total 43); full: enrich 250, s3 31 (total 281)" in row
