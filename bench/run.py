@@ -90,9 +90,10 @@ def wait(check: Callable[[], bool], timeout: float, what: str, interval: float =
         try:
             if check():
                 return
-        except (StorageUnavailable, ValidationError):
+        except (StorageUnavailable, ValidationError, httpx.TransportError):
             # A read that raced a write: s3rver does not replace objects atomically, and
-            # breaks the read off or serves part of the new bytes. Poll again.
+            # breaks the read off (through boto3, or over plain HTTP as the kill polls
+            # read) or serves part of the new bytes. Poll again.
             pass
         time.sleep(interval)
     raise TimeoutError(f"{what} not done within {timeout:.0f}s")
