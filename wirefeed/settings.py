@@ -123,6 +123,10 @@ class Settings:
     # is dead-lettered); its pool process is killed at the hard limit. Prefork pools only.
     task_soft_time_limit_s: float = 300.0
     task_time_limit_s: float = 360.0
+    # Celery task events (task-sent, -received, -started, -succeeded) from the start.
+    # Off by default: they cost a Redis publish each, four tasks a story. Flower turns
+    # them on in the running workers when it starts, as `celery control enable_events` does.
+    task_events: bool = False
     # Upstream feed fetches: total time per poll, redirects and body included.
     upstream_timeout_s: float = 30.0
     # WebSub hubs on loopback, link-local or private addresses are refused unless allowed.

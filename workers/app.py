@@ -42,9 +42,9 @@ celery_app.conf.update(
     task_queues=[Queue(name) for name in QUEUES],
     task_default_queue="ingest",
     task_routes={f"{name}.*": {"queue": name} for name in QUEUES},
-    # Events stay on so Flower and `celery events` can watch the workers.
-    worker_send_task_events=True,
-    task_send_sent_event=True,
+    # Events for Flower and `celery events`: see Settings.task_events.
+    worker_send_task_events=settings.task_events,
+    task_send_sent_event=settings.task_events,
     imports=[f"workers.{name}" for name in QUEUES],
     # Periodic tasks: each worker module adds its own entries here (run by `celery beat`).
     beat_schedule={},

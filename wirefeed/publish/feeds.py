@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -125,11 +126,18 @@ class FeedEntry(BaseModel):
         would double every document's size for nothing. A body without text (a
         picture alone) gives the title, since a summary may not be blank.
         """
-        lead = html_to_text(self.body).split("\n\n")
+        lead = _paragraphs(self.body)
         text = " ".join(lead[:2] if self.correction_note else lead[:1]) or self.title
         if len(text) <= SUMMARY_CHARS:
             return text
         return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+@lru_cache(maxsize=2048)
+def _paragraphs(body: str) -> tuple[str, ...]:
+    """The text paragraphs of a body, kept: every render of every feed the story is in
+    asks for the lead of the same body again, in each format."""
+    return tuple(html_to_text(body).split("\n\n"))
 
 
 class PageSpan(BaseModel):
