@@ -8,6 +8,7 @@ ratio between two measurements taken in the same run. Results go to
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -302,6 +303,7 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
         "p50_s": statistics.quantiles(latencies, n=100)[49],
         "p95_s": statistics.quantiles(latencies, n=100)[94],
         "p99_s": statistics.quantiles(latencies, n=100)[98],
+        "step_p50_s": step_medians(list(states.values())),
         "firehose_uploads": uploads,
         "uploads_per_window": uploads / windows,
         "uploads_skipped_unchanged": skipped,
@@ -311,6 +313,21 @@ def pipeline_run(stack: LocalStack, payloads: list[bytes], rate: float | None) -
             for name in cpu_after
         },
         "ids": ids,
+    }
+
+
+STEPS = (Stage.received, Stage.parsed, Stage.enriched, Stage.published)
+
+
+def step_medians(states: list[StoryState]) -> dict[str, float]:
+    """Where the time goes: the median seconds of each step of the published stories
+    (received → parsed → enriched → published; the last is the wait for the feed's
+    coalescing window and the render itself)."""
+    return {
+        f"{start}→{end}": statistics.median(
+            (last_time(s, end) - first_time(s, start)).total_seconds() for s in states
+        )
+        for start, end in itertools.pairwise(STEPS)
     }
 
 
@@ -530,9 +547,10 @@ def _row(results: dict[str, Any], run: dict[str, Any], key: str) -> str:
     if key == "latency":
         half = run["half_load"]
         met = _meets(half["p50_s"] <= 0.3 and half["p99_s"] <= 1)
+        steps = ", ".join(f"{step} {s:.2f}" for step, s in half.get("step_p50_s", {}).items())
         return (
             f"p50 {half['p50_s']:.2f} s, p95 {half['p95_s']:.2f} s, p99 {half['p99_s']:.2f} s "
-            f"({met})"
+            f"({met})" + (f"; median steps (s): {steps}" if steps else "")
         )
     full, off = run["pipeline"], run["tagging_off"]
     if key == "full":

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.run import NOT_MEASURED, table
+import pytest
+
+from bench.run import NOT_MEASURED, step_medians, table
+from wirefeed.progress import Stage, StoryState, Transition
 
 RESULTS = Path(__file__).parents[2] / "bench" / "results.json"
 
@@ -34,3 +38,23 @@ def test_cpu_per_story_names_the_busiest_processes_first() -> None:
     row = next(r for r in table(results).splitlines() if r.startswith("| CPU per story"))
 
     assert "tagging off: s3 30, api 12 (total 43); full: enrich 250, s3 31 (total 281)" in row
+
+
+def test_step_medians_time_each_step_of_the_published_stories() -> None:
+    t0 = datetime(2026, 12, 3, tzinfo=UTC)
+
+    def state(*offsets: float) -> StoryState:
+        stages = (Stage.received, Stage.parsed, Stage.enriched, Stage.published)
+        history = [
+            Transition(stage=stage, at=t0 + timedelta(seconds=at))
+            for stage, at in zip(stages, offsets, strict=True)
+        ]
+        return StoryState(story_id="s", stage=Stage.published, history=history)
+
+    steps = step_medians(
+        [state(0, 0.1, 0.4, 1.4), state(0, 0.3, 0.5, 0.9), state(0, 0.2, 0.6, 1.0)]
+    )
+
+    assert steps == pytest.approx(
+        {"received→parsed": 0.2, "parsed→enriched": 0.3, "enriched→published": 0.4}
+    )
