@@ -52,9 +52,26 @@ def test_step_medians_time_each_step_of_the_published_stories() -> None:
         return StoryState(story_id="s", stage=Stage.published, history=history)
 
     steps = step_medians(
-        [state(0, 0.1, 0.4, 1.4), state(0, 0.3, 0.5, 0.9), state(0, 0.2, 0.6, 1.0)]
+        [state(0, 0.1, 0.4, 1.4), state(0, 0.3, 0.5, 0.9), state(0, 0.2, 0.6, 1.0)], t0
     )
 
     assert steps == pytest.approx(
         {"received→parsed": 0.2, "parsed→enriched": 0.3, "enriched→published": 0.4}
     )
+
+
+def test_step_medians_time_a_new_version_from_this_run_not_an_earlier_one() -> None:
+    # The corpus can repeat a headline, so a story of this run may be a new version of
+    # one an earlier run sent: its first steps then date from that run.
+    t0 = datetime(2026, 12, 3, tzinfo=UTC)
+    earlier = t0 - timedelta(minutes=5)
+    stages = (Stage.received, Stage.parsed, Stage.enriched, Stage.published)
+    history = [Transition(stage=stage, at=earlier) for stage in stages] + [
+        Transition(stage=stage, at=t0 + timedelta(seconds=at))
+        for stage, at in zip(stages, (0, 0.1, 0.3, 1.0), strict=True)
+    ]
+    state = StoryState(story_id="s", stage=Stage.published, history=history)
+
+    steps = step_medians([state], t0)
+
+    assert steps["received→parsed"] == pytest.approx(0.1)
