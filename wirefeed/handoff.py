@@ -14,12 +14,21 @@ can never be stale, because a copy is found only under a name that fixes its byt
   and the stage before names the ETag it wrote in the message (``recall``). If the
   story moved on since, the reader's conditional write back fails and it reads the
   bucket, exactly as when another writer wins a race.
+
+One write does not move a story's ETag: the same bytes again with new metadata (its
+progress, say, when enrichment changed no tag or publication remembers a feed). S3's
+ETag is the MD5 of the bytes alone, so a copy kept under that ETag would go stale
+unseen, and a reader's conditional write would land over the newer metadata. Such a
+write therefore forgets the copy before it reaches the bucket, and does not happen at
+all while Redis cannot be told (the task retries, as on any broker outage). A copy is
+kept before its write reaches the bucket, so a later rewrite always forgets it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 import redis
 import structlog
@@ -28,7 +37,7 @@ from redis.retry import Retry
 
 from wirefeed import metrics
 from wirefeed.layout import RAW_PREFIX, STORY_PREFIX
-from wirefeed.storage import Blob, BlobStore, Listed
+from wirefeed.storage import Blob, BlobStore, Listed, etag_of
 
 log = structlog.get_logger(__name__)
 
@@ -87,8 +96,20 @@ class HandOffStore:
         except redis.RedisError as exc:
             log.warning("handoff.not_read", key=name, error=str(exc))
             packed = None
-        metrics.HANDOFFS.labels("hit" if packed else "miss").inc()
-        return _unpack(packed) if isinstance(packed, bytes) else None
+        kept = None
+        if isinstance(packed, bytes):
+            try:
+                kept = _unpack(packed)
+            except (ValueError, KeyError) as exc:  # damaged, or kept by another release
+                log.warning("handoff.unreadable", key=name, error=str(exc))
+        metrics.HANDOFFS.labels("hit" if kept else "miss").inc()
+        return kept
+
+    def _discard(self, name: str) -> None:
+        try:
+            self.redis.delete(_NAMESPACE + name)
+        except redis.RedisError as exc:
+            log.warning("handoff.not_discarded", key=name, error=str(exc))
 
     def get(self, key: str) -> Blob:
         """Read an object; a payload handed on by intake comes from Redis."""
@@ -114,20 +135,40 @@ class HandOffStore:
         if_none_match: bool = False,
     ) -> str:
         """Write an object to the bucket; keep a payload or a story for the next stage."""
-        etag = self.store.put(
-            key,
-            body,
-            content_type=content_type,
-            cache_control=cache_control,
-            metadata=metadata,
-            if_match=if_match,
-            if_none_match=if_none_match,
-        )
-        blob = Blob(body, content_type, etag, dict(metadata or {}), cache_control)
+
+        def write() -> str:
+            return self.store.put(
+                key,
+                body,
+                content_type=content_type,
+                cache_control=cache_control,
+                metadata=metadata,
+                if_match=if_match,
+                if_none_match=if_none_match,
+            )
+
+        blob = Blob(body, content_type, etag_of(body), dict(metadata or {}), cache_control)
         if key.startswith(RAW_PREFIX):
-            self._keep(key, blob)
-        elif key.startswith(STORY_PREFIX):
-            self._keep(f"{key}@{etag}", blob)
+            etag = write()
+            self._keep(key, replace(blob, etag=etag))
+            return etag
+        if not key.startswith(STORY_PREFIX):
+            return write()
+        name = f"{key}@{blob.etag}"
+        if if_match == blob.etag:
+            # The same bytes with new metadata keep the ETag: forget the copy first,
+            # and let a Redis error stop the write (see the module's docstring).
+            self.redis.delete(_NAMESPACE + name)
+            return write()
+        self._keep(name, blob)
+        try:
+            etag = write()
+        except Exception:
+            self._discard(name)
+            raise
+        if etag != blob.etag:  # a store whose ETags are not the MD5 of the bytes
+            self._discard(name)
+            self._keep(f"{key}@{etag}", replace(blob, etag=etag))
         return etag
 
     def recall(self, key: str, etag: str) -> Blob | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import uuid
 
+import pytest
 import redis
 
 from tests.conftest import wait_for
@@ -17,7 +18,8 @@ from wirefeed.intake import receiving
 from wirefeed.intake.parsers import RawItem
 from wirefeed.layout import story_key
 from wirefeed.model import Headline
-from wirefeed.storage import MemoryStore
+from wirefeed.publish.publishing import remember_feeds
+from wirefeed.storage import MemoryStore, PreconditionFailed
 from wirefeed.stories import load_stored
 
 WIRE_COPY = b"Harbour cranes stand idle\n\nDockers in the port walked out on Monday over pay.\n"
@@ -102,6 +104,64 @@ def test_a_handed_version_that_was_replaced_loses_its_write_and_the_newer_one_is
     assert stored is not None and stored.story.headline == "Harbour cranes move again"
 
 
+def test_a_rewrite_of_the_same_bytes_forgets_the_copy_so_no_feed_is_lost(
+    redis_url: str,
+) -> None:
+    # S3's ETag covers the bytes only: publication remembering a feed rewrites the story
+    # unchanged, so the ETag ingest named stays valid while the copy's progress is old.
+    store, bucket = _handing(redis_url)
+    outcome = ingesting.ingest(store, receiving.store_raw(store, _payload()))
+    assert outcome.etag is not None
+    remember_feeds(store, outcome.story_id, ["harbour-news"])
+
+    assert store.recall(story_key(outcome.story_id), outcome.etag) is None
+    done = enriching.enrich(
+        store, outcome.story_id, build_pipeline(["language"]), handed=outcome.etag
+    )
+
+    assert done is not None and done.progress is not None
+    assert "harbour-news" in done.progress.feeds
+    stored = load_stored(bucket, outcome.story_id)
+    assert stored is not None and stored.progress is not None
+    assert "harbour-news" in stored.progress.feeds
+
+
+def test_a_rewrite_of_the_same_bytes_waits_while_redis_cannot_forget_the_copy(
+    redis_url: str,
+) -> None:
+    store, bucket = _handing(redis_url)
+    key = story_key(f"urn:test:{uuid.uuid4().hex}")
+    etag = store.put(key, b'{"v": 1}', metadata={"feeds": "a"})
+    store.redis = redis.Redis(host="127.0.0.1", port=_closed_port(), socket_connect_timeout=0.5)
+
+    with pytest.raises(redis.ConnectionError):
+        store.put(key, b'{"v": 1}', metadata={"feeds": "a,b"}, if_match=etag)
+
+    assert dict(bucket.get(key).metadata) == {"feeds": "a"}
+
+
+def test_a_write_the_bucket_refuses_leaves_no_copy(redis_url: str) -> None:
+    store, _ = _handing(redis_url)
+    key = story_key(f"urn:test:{uuid.uuid4().hex}")
+    store.put(key, b'{"v": 1}')
+
+    with pytest.raises(PreconditionFailed):
+        store.put(key, b'{"v": 2}', if_match='"not-the-current-etag"')
+
+    assert store.recall(key, store.get(key).etag) is not None
+    assert redis.Redis.from_url(redis_url).keys(f"wirefeed:handoff:{key}@*") == [
+        f"wirefeed:handoff:{key}@{store.get(key).etag}".encode()
+    ]
+
+
+def test_a_damaged_copy_is_read_from_the_bucket(redis_url: str) -> None:
+    store, _ = _handing(redis_url)
+    key = receiving.store_raw(store, _payload())
+    redis.Redis.from_url(redis_url).set(f"wirefeed:handoff:{key}", b"not a kept copy")
+
+    assert receiving.load_raw(store, key).payload.startswith(WIRE_COPY)
+
+
 def test_a_large_object_is_not_kept(redis_url: str) -> None:
     store, bucket = _handing(redis_url)
     key = receiving.store_raw(store, _payload(b"x" * (MAX_KEPT_BYTES + 1)))
@@ -117,12 +177,16 @@ def test_a_kept_copy_expires(redis_url: str) -> None:
     wait_for(lambda: client.exists(f"wirefeed:handoff:{key}") == 0, timeout=10)
 
 
-def test_without_redis_reads_and_writes_go_to_the_bucket() -> None:
-    with socket.socket() as probe:  # a port nothing listens on
+def _closed_port() -> int:
+    """A port nothing listens on."""
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+def test_without_redis_reads_and_writes_go_to_the_bucket() -> None:
     bucket = MemoryStore()
-    store = handing_on(bucket, f"redis://127.0.0.1:{port}/0", ttl_s=60)
+    store = handing_on(bucket, f"redis://127.0.0.1:{_closed_port()}/0", ttl_s=60)
 
     key = receiving.store_raw(store, _payload())
     outcome = ingesting.ingest(store, key)
