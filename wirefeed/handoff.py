@@ -18,10 +18,14 @@ can never be stale, because a copy is found only under a name that fixes its byt
 One write does not move a story's ETag: the same bytes again with new metadata (its
 progress, say, when enrichment changed no tag or publication remembers a feed). S3's
 ETag is the MD5 of the bytes alone, so a copy kept under that ETag would go stale
-unseen, and a reader's conditional write would land over the newer metadata. Such a
-write therefore forgets the copy before it reaches the bucket, and does not happen at
-all while Redis cannot be told (the task retries, as on any broker outage). A copy is
-kept before its write reaches the bucket, so a later rewrite always forgets it.
+unseen, and a reader's conditional write would land over the newer metadata. So:
+
+- such a rewrite forgets the copy before it reaches the bucket, and does not happen
+  while Redis cannot be told (StorageUnavailable: the task retries, as on any outage);
+- any other story write first holds its copy's name with a placeholder (read as a
+  miss), and puts the copy there after the bucket took the write only if the
+  placeholder still stands. A rewrite, which can only follow the write, deletes the
+  placeholder or the copy; a refused write leaves the placeholder, never its metadata.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from redis.retry import Retry
 
 from wirefeed import metrics
 from wirefeed.layout import RAW_PREFIX, STORY_PREFIX
-from wirefeed.storage import Blob, BlobStore, Listed, etag_of
+from wirefeed.storage import Blob, BlobStore, Listed, StorageUnavailable, etag_of
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +49,8 @@ log = structlog.get_logger(__name__)
 # Redis is the broker too (its memory is bounded by what it keeps, for how long).
 MAX_KEPT_BYTES = 256 * 1024
 _NAMESPACE = "wirefeed:handoff:"
+# Stands under a story copy's name while its write is on its way to the bucket.
+_HELD = b"held"
 
 
 def _pack(blob: Blob) -> bytes:
@@ -73,8 +79,9 @@ def _unpack(packed: bytes) -> Blob:
 class HandOffStore:
     """A BlobStore that hands payloads and stories it writes on to the next stage.
 
-    Reads and writes go to the wrapped store as before; a Redis failure never fails a
-    read or a write, it only costs the request the hand-off would have saved.
+    Reads and writes go to the wrapped store as before; a Redis failure only costs the
+    request the hand-off would have saved, except that a rewrite of a story's same
+    bytes waits for Redis (see the module's docstring).
     """
 
     def __init__(self, store: BlobStore, client: redis.Redis, ttl_s: float) -> None:
@@ -82,13 +89,25 @@ class HandOffStore:
         self.redis = client
         self.ttl_ms = max(1, int(ttl_s * 1000))
 
-    def _keep(self, name: str, blob: Blob) -> None:
+    def _keep(self, name: str, blob: Blob, *, where_held: bool = False) -> None:
         if len(blob.body) > MAX_KEPT_BYTES:
             return
         try:
-            self.redis.set(_NAMESPACE + name, _pack(blob), px=self.ttl_ms)
+            self.redis.set(_NAMESPACE + name, _pack(blob), px=self.ttl_ms, xx=where_held)
         except redis.RedisError as exc:
             log.warning("handoff.not_kept", key=name, error=str(exc))
+
+    def _hold(self, name: str) -> None:
+        try:
+            self.redis.set(_NAMESPACE + name, _HELD, px=self.ttl_ms)
+        except redis.RedisError as exc:  # then nothing is kept: the copy needs the hold
+            log.warning("handoff.not_held", key=name, error=str(exc))
+
+    def _forget(self, name: str) -> None:
+        try:
+            self.redis.delete(_NAMESPACE + name)
+        except redis.RedisError as exc:
+            raise StorageUnavailable(f"hand-off copy {name} not forgotten: {exc}") from exc
 
     def _take(self, name: str) -> Blob | None:
         try:
@@ -97,19 +116,13 @@ class HandOffStore:
             log.warning("handoff.not_read", key=name, error=str(exc))
             packed = None
         kept = None
-        if isinstance(packed, bytes):
+        if isinstance(packed, bytes) and packed != _HELD:
             try:
                 kept = _unpack(packed)
-            except (ValueError, KeyError) as exc:  # damaged, or kept by another release
+            except (ValueError, KeyError, TypeError) as exc:  # damaged, or another release's
                 log.warning("handoff.unreadable", key=name, error=str(exc))
         metrics.HANDOFFS.labels("hit" if kept else "miss").inc()
         return kept
-
-    def _discard(self, name: str) -> None:
-        try:
-            self.redis.delete(_NAMESPACE + name)
-        except redis.RedisError as exc:
-            log.warning("handoff.not_discarded", key=name, error=str(exc))
 
     def get(self, key: str) -> Blob:
         """Read an object; a payload handed on by intake comes from Redis."""
@@ -154,20 +167,17 @@ class HandOffStore:
             return etag
         if not key.startswith(STORY_PREFIX):
             return write()
+        # The order of the Redis steps around the write is explained in the module's
+        # docstring: no copy may outlive a later rewrite of the same bytes.
         name = f"{key}@{blob.etag}"
         if if_match == blob.etag:
-            # The same bytes with new metadata keep the ETag: forget the copy first,
-            # and let a Redis error stop the write (see the module's docstring).
-            self.redis.delete(_NAMESPACE + name)
+            self._forget(name)
             return write()
-        self._keep(name, blob)
-        try:
-            etag = write()
-        except Exception:
-            self._discard(name)
-            raise
-        if etag != blob.etag:  # a store whose ETags are not the MD5 of the bytes
-            self._discard(name)
+        self._hold(name)
+        etag = write()
+        if etag == blob.etag:
+            self._keep(name, blob, where_held=True)
+        else:  # a store whose ETags are not the bytes' MD5 gives each write a new one
             self._keep(f"{key}@{etag}", replace(blob, etag=etag))
         return etag
 
