@@ -36,6 +36,13 @@ def _payload(text: bytes = WIRE_COPY) -> RawItem:
     return RawItem(text + uuid.uuid4().hex.encode(), "text/plain", source="test")
 
 
+def _ingested(store: HandOffStore) -> tuple[str, str]:
+    """A payload stored and ingested: the story's id and the ETag ingest wrote."""
+    outcome = ingesting.ingest(store, receiving.store_raw(store, _payload()))
+    assert outcome.etag is not None
+    return outcome.story_id, outcome.etag
+
+
 def _hits() -> float:
     return metrics.HANDOFFS.labels("hit")._value.get()
 
@@ -68,40 +75,34 @@ def test_a_story_is_recalled_by_the_etag_written_and_no_other(redis_url: str) ->
 
 def test_enrichment_takes_the_handed_story_and_reads_no_bucket(redis_url: str) -> None:
     store, bucket = _handing(redis_url)
-    outcome = ingesting.ingest(store, receiving.store_raw(store, _payload()))
-    assert outcome.etag is not None
+    story_id, etag = _ingested(store)
     hits = _hits()
 
-    done = enriching.enrich(
-        store, outcome.story_id, build_pipeline(["language"]), handed=outcome.etag
-    )
+    done = enriching.enrich(store, story_id, build_pipeline(["language"]), handed=etag)
 
     assert done is not None and done.story.language == "en"
     assert _hits() == hits + 1
-    assert load_stored(bucket, outcome.story_id) == done
+    assert load_stored(bucket, story_id) == done
 
 
 def test_a_handed_version_that_was_replaced_loses_its_write_and_the_newer_one_is_tagged(
     redis_url: str,
 ) -> None:
     store, bucket = _handing(redis_url)
-    outcome = ingesting.ingest(store, receiving.store_raw(store, _payload()))
-    assert outcome.etag is not None
+    story_id, etag = _ingested(store)
     # An editor's correction lands between ingest and enrichment.
-    current = load_stored(bucket, outcome.story_id)
+    current = load_stored(bucket, story_id)
     assert current is not None
     corrected = current.story.model_copy(
         update={"headlines": [Headline(value="Harbour cranes move again")]}
     )
-    store.put(story_key(outcome.story_id), corrected.to_json(), if_match=current.etag)
+    store.put(story_key(story_id), corrected.to_json(), if_match=current.etag)
 
-    done = enriching.enrich(
-        store, outcome.story_id, build_pipeline(["language"]), handed=outcome.etag
-    )
+    done = enriching.enrich(store, story_id, build_pipeline(["language"]), handed=etag)
 
     assert done is not None
     assert done.story.headline == "Harbour cranes move again"
-    stored = load_stored(bucket, outcome.story_id)
+    stored = load_stored(bucket, story_id)
     assert stored is not None and stored.story.headline == "Harbour cranes move again"
 
 
@@ -111,18 +112,15 @@ def test_a_rewrite_of_the_same_bytes_forgets_the_copy_so_no_feed_is_lost(
     # S3's ETag covers the bytes only: publication remembering a feed rewrites the story
     # unchanged, so the ETag ingest named stays valid while the copy's progress is old.
     store, bucket = _handing(redis_url)
-    outcome = ingesting.ingest(store, receiving.store_raw(store, _payload()))
-    assert outcome.etag is not None
-    remember_feeds(store, outcome.story_id, ["harbour-news"])
+    story_id, etag = _ingested(store)
+    remember_feeds(store, story_id, ["harbour-news"])
 
-    assert store.recall(story_key(outcome.story_id), outcome.etag) is None
-    done = enriching.enrich(
-        store, outcome.story_id, build_pipeline(["language"]), handed=outcome.etag
-    )
+    assert store.recall(story_key(story_id), etag) is None
+    done = enriching.enrich(store, story_id, build_pipeline(["language"]), handed=etag)
 
     assert done is not None and done.progress is not None
     assert "harbour-news" in done.progress.feeds
-    stored = load_stored(bucket, outcome.story_id)
+    stored = load_stored(bucket, story_id)
     assert stored is not None and stored.progress is not None
     assert "harbour-news" in stored.progress.feeds
 
