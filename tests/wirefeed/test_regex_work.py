@@ -209,7 +209,7 @@ def test_known_adversarial_runs(name: str) -> None:
     """Each seed followed by long runs of the characters hostile inputs repeat."""
     use = USES[name]
     for seed in ("", *use.seeds):
-        for unit in (" ", "\u2003", "\n", "a", "A", "1", "-", "<", "(", " \n", "a-", "A "):
+        for unit in (" ", "\u2003", "\n", "a", "A", "1", "-", "<", "(", " \n", "a-", "A ", "A'"):
             assert_linear(use, seed, unit, "x")
 
 

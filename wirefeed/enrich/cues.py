@@ -293,9 +293,11 @@ PLACE_NOUNS_BEFORE = frozenset(
 _WORD_BEFORE = re.compile(r"(?:\b(?P<noun>[a-z][a-z-]+)(?P<of>\s+of)?)\s+$")
 
 # A team's name is at most six words ("Brighton & Hove Albion", "Real Sociedad de
-# Futbol"). The bound keeps the work linear: unbounded, a match tried at every
-# capitalised word of "A A A ..." read on to the end of the text (quadratic).
-_NAME_WORDS = r"[A-Z][\w.'&\u2019-]*(?:[ \t]+(?:[A-Z0-9][\w.'&\u2019-]*|&|de|of)){0,5}?"
+# Futbol") of at most 32 characters each. The bounds keep the work linear: unbounded, a
+# match tried at every capitalised word of "A A A ..." read on to the end of the text,
+# and so did one tried after every apostrophe of "A'A'A'..." (quadratic).
+_NAME_WORD = r"[\w.'&\u2019-]{0,31}+"
+_NAME_WORDS = rf"[A-Z]{_NAME_WORD}(?:[ \t]+(?:[A-Z0-9]{_NAME_WORD}|&|de|of)){{0,5}}?"
 # "Aberdeen 2": a name and a goal count, followed by the next name or the end of a
 # sentence. Intake joins the lines of a results table into one paragraph, so results
 # are found as runs of these ("Aberdeen 2 Hibernian 1 Celtic 4 Dundee United 0").
