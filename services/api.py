@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from services import agencies, editor, editor_web, intake, ops, partners, quarantine
 from services.context import Context, Enqueue, celery_enqueue
 from wirefeed import logs
-from wirefeed.handoff import handing_on
+from wirefeed.handoff import stage_store
 from wirefeed.settings import Settings
-from wirefeed.storage import BlobStore, S3Store
+from wirefeed.storage import BlobStore
 
 
 def create_app(
@@ -26,7 +26,7 @@ def create_app(
         version="1",
         description="Push wire stories in; follow them through the pipeline.",
     )
-    store = store or handing_on(S3Store(settings), settings.redis_url, settings.handoff_ttl_s)
+    store = store or stage_store(settings)
     app.state.context = Context(settings, store, enqueue)
 
     @app.get("/healthz", tags=["ops"])

@@ -41,7 +41,8 @@ from redis.retry import Retry
 
 from wirefeed import metrics
 from wirefeed.layout import RAW_PREFIX, STORY_PREFIX
-from wirefeed.storage import Blob, BlobStore, Listed, StorageUnavailable, etag_of
+from wirefeed.settings import Settings
+from wirefeed.storage import Blob, BlobStore, Listed, S3Store, StorageUnavailable, etag_of
 
 log = structlog.get_logger(__name__)
 
@@ -160,13 +161,12 @@ class HandOffStore:
                 if_none_match=if_none_match,
             )
 
-        blob = Blob(body, content_type, etag_of(body), dict(metadata or {}), cache_control)
-        if key.startswith(RAW_PREFIX):
-            etag = write()
-            self._keep(key, replace(blob, etag=etag))
-            return etag
         if not key.startswith(STORY_PREFIX):
-            return write()
+            etag = write()
+            if key.startswith(RAW_PREFIX):
+                self._keep(key, Blob(body, content_type, etag, dict(metadata or {}), cache_control))
+            return etag
+        blob = Blob(body, content_type, etag_of(body), dict(metadata or {}), cache_control)
         # The order of the Redis steps around the write is explained in the module's
         # docstring: no copy may outlive a later rewrite of the same bytes.
         name = f"{key}@{blob.etag}"
@@ -213,3 +213,8 @@ def handing_on(store: BlobStore, redis_url: str, ttl_s: float) -> BlobStore:
         redis_url, socket_connect_timeout=0.5, socket_timeout=1, retry=Retry(NoBackoff(), 0)
     )
     return HandOffStore(store, client, ttl_s)
+
+
+def stage_store(settings: Settings) -> BlobStore:
+    """The bucket as the API and the workers use it: with the hand-off, unless it is off."""
+    return handing_on(S3Store(settings), settings.redis_url, settings.handoff_ttl_s)

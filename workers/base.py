@@ -12,11 +12,11 @@ from celery import Task
 from kombu.exceptions import OperationalError
 
 from wirefeed import metrics
-from wirefeed.handoff import handing_on
+from wirefeed.handoff import stage_store
 from wirefeed.layout import deadletter_key
 from wirefeed.model import utcnow
 from wirefeed.settings import Settings
-from wirefeed.storage import BlobStore, S3Store, StorageError, StorageUnavailable
+from wirefeed.storage import BlobStore, StorageError, StorageUnavailable
 
 # Failures worth retrying: the storage or the broker is briefly unavailable.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -50,8 +50,7 @@ class WirefeedTask(Task):
 
     @cached_property
     def store(self) -> BlobStore:
-        settings = self.settings
-        return handing_on(S3Store(settings), settings.redis_url, settings.handoff_ttl_s)
+        return stage_store(self.settings)
 
     @cached_property
     def redis(self) -> redis.Redis:
